@@ -1,0 +1,34 @@
+import { Graph } from './graph.js';
+
+/** The whole model: the main graph plus model-level fields. */
+export class Model {
+  irVersion: number;
+  /** Operator set version per domain ('' is ai.onnx). */
+  opsetImports: Map<string, number>;
+  producerName = '';
+  producerVersion = '';
+  domain = '';
+  modelVersion: number | bigint | undefined;
+  docString = '';
+  metadataProps: Map<string, string> = new Map();
+  graph: Graph;
+  /**
+   * Model-local functions, training info and device configuration are carried as decoded protobuf:
+   * no vit-opt pass rewrites them, and load→save must not lose them.
+   */
+  functions: unknown[] = [];
+  trainingInfo: unknown[] = [];
+  configuration: unknown[] = [];
+
+  constructor(options: { irVersion?: number; opsetImports?: Map<string, number>; graph?: Graph } = {}) {
+    this.irVersion = options.irVersion ?? 10;
+    this.opsetImports = options.opsetImports ?? new Map([['', 21]]);
+    this.graph = options.graph ?? new Graph({ name: 'main' });
+  }
+
+  /** The opset version imported for `domain` ('' or 'ai.onnx' for the default domain). */
+  opset(domain = ''): number | undefined {
+    const key = domain === 'ai.onnx' ? '' : domain;
+    return this.opsetImports.get(key) ?? (key === '' ? this.opsetImports.get('ai.onnx') : undefined);
+  }
+}
