@@ -19,3 +19,4 @@ export { Model } from './ir/model.js';
 export { AttributeKind, attr, decodeText, encodeText } from './ir/attribute.js';
 export type { Attribute, AttributeValue, Int } from './ir/attribute.js';
 export { NameAuthority } from './ir/names.js';
+export * from './passes/index.js';

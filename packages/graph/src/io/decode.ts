@@ -200,7 +200,11 @@ function attributeFromProto(a: AttributeProto, graph: Graph, context: Context): 
     case AttributeType.INT:
       return { ...common, kind: AttributeKind.INT, value: int64ToExact(a.i) };
     case AttributeType.STRING:
-      return { ...common, kind: AttributeKind.STRING, value: a.s ?? new Uint8Array(0) };
+      return {
+        ...common,
+        kind: AttributeKind.STRING,
+        value: a.s instanceof Uint8Array ? a.s : new Uint8Array(0),
+      };
     case AttributeType.TENSOR:
       return { ...common, kind: AttributeKind.TENSOR, value: tensorFromProto(a.t!, context) };
     case AttributeType.GRAPH:
@@ -272,7 +276,8 @@ export function tensorFromProto(t: TensorProto, context: Context): Tensor {
   };
   if (t.dataLocation === 1) return Tensor.external(init, externalLocation(t, context));
   if (dtype === DataType.STRING) return Tensor.fromStrings(init, [...t.stringData]);
-  const raw = t.rawData ?? new Uint8Array(0);
+  // protobufjs leaves an absent bytes field as its default, a plain empty array.
+  const raw = t.rawData instanceof Uint8Array ? t.rawData : new Uint8Array(0);
   if (raw.byteLength > 0 || elementCountOf(dims) === 0) return Tensor.fromBytes(init, raw);
   const fromFields = typedFieldData(t, dtype);
   if (fromFields === undefined) {

@@ -158,12 +158,13 @@ export class Graph {
 
   /**
    * Removes a node. Its outputs must be unused (rewire their uses first, e.g. with
-   * replaceAllUsesWith); the graph is left untouched if they are not.
+   * replaceAllUsesWith); the graph is left untouched if they are not. With `keepOutputs`, the
+   * outputs stay as values that nothing produces, for the caller to give constant data.
    */
-  removeNode(node: Node): void {
+  removeNode(node: Node, options: { keepOutputs?: boolean } = {}): void {
     const index = this.#indexOf(node);
     for (const out of node.outputs) {
-      if (out === undefined) continue;
+      if (out === undefined || options.keepOutputs) continue;
       if (out.uses().length > 0 || out.isGraphOutput) {
         throw new VitOptError(
           'INVALID_GRAPH',
@@ -174,9 +175,11 @@ export class Graph {
     }
     this.#nodes.splice(index, 1);
     node._detachInputs();
+    // A removed If/Loop body no longer uses the values it captured from outside.
+    for (const sub of node.subgraphs()) for (const inner of sub.allNodes()) inner._detachInputs();
     node.outputs.forEach((out, i) => {
       node._setOutput(i, undefined);
-      if (out !== undefined) this.#dropIfDead(out);
+      if (out !== undefined && !options.keepOutputs) this.#dropIfDead(out);
     });
     node._graph = undefined;
     this._nodeNames.release(node.name);

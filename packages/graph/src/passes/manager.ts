@@ -1,0 +1,80 @@
+import { VitOptError } from '../errors.js';
+import type { Model } from '../ir/model.js';
+import type { Pass, PassContext } from './pass.js';
+import { validateModel } from './validate.js';
+
+export interface PassStep {
+  pass: string;
+  iteration: number;
+  modified: boolean;
+  durationMs: number;
+  notes: string[];
+}
+
+export interface PassRunReport {
+  modified: boolean;
+  iterations: number;
+  steps: PassStep[];
+}
+
+export interface RunPassesOptions {
+  context?: PassContext;
+  /** Check the model after every pass and fail naming the pass that broke it. */
+  validate?: boolean;
+  /** Repeat the whole list until no pass modifies the model (at most maxIterations times). */
+  untilStable?: boolean;
+  maxIterations?: number;
+}
+
+/** Runs passes in order; a failure names the pass and the passes that ran before it. */
+export async function runPasses(
+  model: Model,
+  passes: readonly Pass[],
+  options: RunPassesOptions = {},
+): Promise<PassRunReport> {
+  const context = options.context ?? {};
+  const maxIterations = options.untilStable ? (options.maxIterations ?? 8) : 1;
+  const steps: PassStep[] = [];
+  let anyModified = false;
+  let iteration = 0;
+  while (iteration < maxIterations) {
+    iteration += 1;
+    let modifiedThisRound = false;
+    for (const pass of passes) {
+      const started = performance.now();
+      let result;
+      try {
+        result = await pass.run(model, context);
+      } catch (error) {
+        throw passFailure(pass, steps, error instanceof Error ? error.message : String(error), error);
+      }
+      steps.push({
+        pass: pass.name,
+        iteration,
+        modified: result.modified,
+        durationMs: performance.now() - started,
+        notes: result.notes ?? [],
+      });
+      if (options.validate) {
+        const issues = validateModel(model);
+        if (issues.length > 0) {
+          const first = issues[0]!;
+          const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+          throw passFailure(pass, steps, `left an invalid model: ${first.subject}: ${first.message}${more}`);
+        }
+      }
+      modifiedThisRound ||= result.modified;
+    }
+    anyModified ||= modifiedThisRound;
+    if (!modifiedThisRound) break;
+  }
+  return { modified: anyModified, iterations: iteration, steps };
+}
+
+function passFailure(pass: Pass, steps: readonly PassStep[], message: string, cause?: unknown): VitOptError {
+  const before = steps.length === 0 ? 'as the first pass' : `after ${[...new Set(steps.map((s) => s.pass))].join(', ')}`;
+  return new VitOptError('PASS_FAILED', `${message} (ran ${before})`, {
+    subject: `pass '${pass.name}'`,
+    cause,
+  });
+}
