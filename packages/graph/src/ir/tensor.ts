@@ -150,7 +150,8 @@ export class Tensor {
     let bytes = this.bytes();
     const width = arrayType.BYTES_PER_ELEMENT;
     if (bytes.byteOffset % width !== 0) {
-      bytes = bytes.slice();
+      // Not bytes.slice(): on a Node Buffer that is a view, still misaligned.
+      bytes = new Uint8Array(bytes);
       this.#storage = { kind: 'bytes', bytes };
     }
     return new arrayType(bytes.buffer, bytes.byteOffset, bytes.byteLength / width);

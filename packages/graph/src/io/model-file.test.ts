@@ -1,0 +1,138 @@
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { attr } from '../ir/attribute.js';
+import { DataType } from '../ir/dtype.js';
+import { Model } from '../ir/model.js';
+import { Tensor } from '../ir/tensor.js';
+import { decodeModel } from './decode.js';
+import { encodeModel } from './encode.js';
+import { loadModel, saveModel } from './model-file.js';
+import { onnxType } from './proto.js';
+
+function linearModel(weightCount = 64): Model {
+  const model = new Model({ opsetImports: new Map([['', 17]]) });
+  const g = model.graph;
+  const x = g.createValue('x');
+  x.type = { kind: 'tensor', elemType: DataType.FLOAT, shape: ['batch', 8] };
+  g.inputs.push(x);
+  const w = g.addInitializer(
+    Tensor.fromArray({ name: 'w', dtype: DataType.FLOAT, dims: [8, weightCount / 8] }, new Float32Array(weightCount).map((_, i) => i / 7)),
+  );
+  const matmul = g.addNode({ opType: 'MatMul', inputs: [x, w], outputs: ['y'] });
+  g.outputs.push(matmul.output(0));
+  return model;
+}
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'vit-opt-graph-'));
+
+describe('loading and saving models', () => {
+  it('round-trips a model through encode and decode', () => {
+    const model = linearModel();
+    model.metadataProps.set('vit-opt.recipe', '{"mode":"dynamic"}');
+    model.graph.nodes[0]!.metadataProps.set('origin', 'test');
+    const again = decodeModel(encodeModel(model));
+    expect(again.opset()).toBe(17);
+    expect(again.metadataProps.get('vit-opt.recipe')).toBe('{"mode":"dynamic"}');
+    expect(again.graph.nodes[0]!.metadataProps.get('origin')).toBe('test');
+    expect(again.graph.inputs[0]!.type).toEqual({ kind: 'tensor', elemType: DataType.FLOAT, shape: ['batch', 8] });
+    expect(Array.from(again.graph.value('w')!.initializer!.float32())).toEqual(
+      Array.from(model.graph.value('w')!.initializer!.float32()),
+    );
+  });
+
+  it('keeps int64 attributes beyond 2^53 exact', () => {
+    const model = linearModel();
+    model.graph.nodes[0]!.setAttribute(attr.ints('huge', [9223372036854775807n, -9223372036854775808n, 5]));
+    const again = decodeModel(encodeModel(model));
+    expect(again.graph.nodes[0]!.attribute('huge')?.value).toEqual([9223372036854775807n, -9223372036854775808n, 5]);
+  });
+
+  it('reads tensors stored in float_data form and writes them back as raw_data', () => {
+    const model = linearModel();
+    const proto = onnxType('ModelProto').decode(encodeModel(model)) as unknown as {
+      graph: { initializer: Array<{ rawData: Uint8Array; floatData: number[] }> };
+    };
+    const init = proto.graph.initializer[0]!;
+    init.floatData = Array.from(new Float32Array(new Uint8Array(init.rawData).buffer));
+    init.rawData = new Uint8Array(0);
+    const bytes = onnxType('ModelProto').encode(proto).finish();
+    const decoded = decodeModel(bytes);
+    expect(decoded.graph.value('w')!.initializer!.float32()[8]).toBeCloseTo(8 / 7, 6);
+    const reencoded = onnxType('ModelProto').decode(encodeModel(decoded)) as unknown as typeof proto;
+    expect(reencoded.graph.initializer[0]!.rawData.byteLength).toBe(64 * 4);
+  });
+
+  it('does not copy weights: aligned tensor data views the file buffer', () => {
+    const bytes = encodeModel(linearModel(4096));
+    const model = decodeModel(bytes);
+    const tensor = model.graph.value('w')!.initializer!;
+    expect(tensor.bytes().buffer).toBe(bytes.buffer);
+  });
+
+  it('saves large tensors to a side file and loads them back', () => {
+    const dir = tempDir();
+    const path = join(dir, 'model.onnx');
+    saveModel(linearModel(4096), path, { externalData: true, externalDataThresholdBytes: 1024 });
+    expect(readdirSync(dir).sort()).toEqual(['model.onnx', 'model.onnx.data']);
+    expect(statSync(path).size).toBeLessThan(1024);
+    const loaded = loadModel(path);
+    const w = loaded.graph.value('w')!.initializer!;
+    expect(w.isExternal).toBe(true);
+    expect(w.float32()[4095]).toBeCloseTo(4095 / 7, 3);
+    // Saving it elsewhere inline reads the side file.
+    const inline = join(dir, 'inline.onnx');
+    saveModel(loaded, inline, { externalData: false });
+    expect(loadModel(inline).graph.value('w')!.initializer!.isExternal).toBe(false);
+  });
+
+  it('refuses external data locations outside the model folder', () => {
+    const dir = tempDir();
+    const path = join(dir, 'model.onnx');
+    saveModel(linearModel(4096), path, { externalData: true, externalDataLocation: 'weights.bin' });
+    const text = readFileSync(path);
+    const evil = Buffer.from(text.toString('latin1').replace('weights.bin', '../xyzw.bin'), 'latin1');
+    writeFileSync(path, evil);
+    expect(() => loadModel(path)).toThrow(/points outside the model's folder/);
+  });
+
+  it('writes atomically: no temp files are left behind', () => {
+    const dir = tempDir();
+    saveModel(linearModel(), join(dir, 'a.onnx'));
+    expect(readdirSync(dir)).toEqual(['a.onnx']);
+  });
+});
+
+describe('bad model files', () => {
+  const cases: Array<[string, (dir: string) => string, string, RegExp]> = [
+    ['a missing file', (dir) => join(dir, 'nope.onnx'), 'FILE_NOT_FOUND', /no such file/],
+    ['an empty file', (dir) => write(dir, 'empty.onnx', new Uint8Array(0)), 'EMPTY_FILE', /empty/],
+    ['a PNG image', (dir) => write(dir, 'x.onnx', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10])), 'NOT_ONNX', /PNG image/],
+    ['a text file', (dir) => write(dir, 'x.onnx', Buffer.from('hello world, this is text')), 'NOT_ONNX', /not an ONNX/],
+    ['a truncated model', (dir) => write(dir, 't.onnx', encodeModel(linearModel(4096)).subarray(0, 9000)), 'TRUNCATED', /truncated/],
+    ['a directory', (dir) => dir, 'FILE_UNREADABLE', /directory/],
+  ];
+  for (const [what, make, code, message] of cases) {
+    it(`names the file and the problem for ${what}`, () => {
+      const path = make(tempDir());
+      expect(() => loadModel(path)).toThrow(message);
+      try {
+        loadModel(path);
+      } catch (error) {
+        expect((error as { code: string }).code).toBe(code);
+        expect((error as { toOneLine(): string }).toOneLine()).toMatch(new RegExp(`^${escape(path)}: `));
+      }
+    });
+  }
+});
+
+function write(dir: string, name: string, bytes: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
