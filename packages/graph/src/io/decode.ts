@@ -28,6 +28,7 @@ import {
   type ValueInfoProto,
 } from './proto.js';
 import { describeNonOnnx } from './sniff.js';
+import { findUnknownFields } from './unknown-fields.js';
 
 export interface DecodeOptions {
   /** Folder that external data locations are relative to (the model's folder). */
@@ -52,7 +53,9 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Mod
   if (proto.graph === null || proto.graph === undefined) {
     throw new VitOptError('NOT_ONNX', 'not an ONNX model: it has no graph', { subject });
   }
-  return modelFromProto(proto, { baseDir: options.baseDir, subject });
+  const model = modelFromProto(proto, { baseDir: options.baseDir, subject });
+  model.unknownFields = findUnknownFields(bytes);
+  return model;
 }
 
 export function decodeModelProto(bytes: Uint8Array, subject = 'model'): ModelProto {

@@ -1,3 +1,4 @@
+import { VitOptError } from '../errors.js';
 import { AttributeKind, type Attribute } from '../ir/attribute.js';
 import { DataType } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
@@ -16,6 +17,14 @@ const INLINE: TensorPlacement = { external: () => undefined };
 
 /** The ModelProto bytes of `model`. Tensor data is written as raw_data. */
 export function encodeModel(model: Model, placement: TensorPlacement = INLINE): Uint8Array {
+  if (model.unknownFields.length > 0) {
+    const listed = model.unknownFields.slice(0, 3).join(', ');
+    throw new VitOptError(
+      'UNSUPPORTED',
+      `the model carries fields this ONNX schema does not know (${listed}); saving would drop them`,
+      { subject: 'model' },
+    );
+  }
   const type = onnxType('ModelProto');
   return type.encode(modelToProto(model, placement)).finish();
 }

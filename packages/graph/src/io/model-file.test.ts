@@ -136,3 +136,16 @@ function write(dir: string, name: string, bytes: Uint8Array): string {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('fields from a newer ONNX', () => {
+  it('are found on load, and saving refuses rather than dropping them', () => {
+    const bytes = encodeModel(linearModel());
+    // Append field 99 (varint 1) to the model: tag = 99 << 3 | 0 = 792 = 0x98 0x06.
+    const withUnknown = new Uint8Array([...bytes, 0x98, 0x06, 0x01]);
+    const model = decodeModel(withUnknown);
+    expect(model.unknownFields).toEqual(['ModelProto#99']);
+    expect(() => encodeModel(model)).toThrow(/does not know \(ModelProto#99\); saving would drop them/);
+    model.unknownFields = [];
+    expect(() => encodeModel(model)).not.toThrow();
+  });
+});

@@ -19,6 +19,11 @@ export class Model {
   functions: unknown[] = [];
   trainingInfo: unknown[] = [];
   configuration: unknown[] = [];
+  /**
+   * Fields of the loaded file that this schema does not know (from a newer ONNX), as paths.
+   * Encoding refuses while any are listed, since they would be lost; clear the list to accept that.
+   */
+  unknownFields: string[] = [];
 
   constructor(options: { irVersion?: number; opsetImports?: Map<string, number>; graph?: Graph } = {}) {
     this.irVersion = options.irVersion ?? 10;

@@ -1,0 +1,44 @@
+import { cpus } from 'node:os';
+import { existsSync } from 'node:fs';
+
+/** The ViT-B/16 benchmark model (`npm run fixtures:vit-base` makes it). */
+export const VIT_BASE_PATH = 'bench/models/vit-base-patch16-224/model.onnx';
+
+export function requireVitBase(path = VIT_BASE_PATH): string {
+  if (!existsSync(path)) {
+    console.error(`${path}: missing; make it first with: npm run fixtures:vit-base`);
+    process.exit(1);
+  }
+  return path;
+}
+
+export function machine(): string {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return `${cpu}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+/** Runs each variant once per round, interleaved, so drift in machine load hits all alike. */
+export async function interleaved<T extends string>(
+  rounds: number,
+  variants: Record<T, () => unknown | Promise<unknown>>,
+): Promise<Record<T, number[]>> {
+  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, [] as number[]])) as Record<T, number[]>;
+  for (let r = 0; r < rounds; r++) {
+    for (const key of Object.keys(variants) as T[]) {
+      const started = performance.now();
+      await variants[key]();
+      times[key].push(performance.now() - started);
+    }
+  }
+  return times;
+}
