@@ -1,0 +1,82 @@
+import { VitOptError } from '@vit-opt/graph';
+import type { DatasetItem } from './dataset.js';
+
+export interface ItemSelection {
+  /** Keep N items drawn at random, reproducibly from `seed`, in dataset order. */
+  readonly sample?: { readonly count: number; readonly seed: number };
+  /** Keep the first N items (after sampling, if both are given). */
+  readonly limit?: number;
+  /** Keep one of `count` slices (0 <= index < count), after sample and limit. */
+  readonly shard?: { readonly index: number; readonly count: number };
+}
+
+/**
+ * Sample, then limit, then shard. Each step is deterministic, so every shard of a run sees the
+ * same selection and the shards together hold exactly the items one unsharded run would.
+ *
+ * Sampling: a Fisher-Yates shuffle driven by mulberry32 seeded with `seed` (a 32-bit integer)
+ * picks `count` positions, which are then put back in dataset order.
+ *
+ * Sharding is strided: the k-th selected item goes to shard k mod count. Every shard then has
+ * about the same share of each class (datasets are ordered by class), and sizes differ by at
+ * most one. Items keep their dataset `index`, which is what merging results goes by.
+ */
+export function selectItems(
+  items: readonly DatasetItem[],
+  selection: ItemSelection,
+): DatasetItem[] {
+  let selected = [...items];
+  if (selection.sample !== undefined) {
+    const { count, seed } = selection.sample;
+    requireInteger(count, 1, Number.MAX_SAFE_INTEGER, 'sample');
+    requireInteger(seed, 0, 0xffffffff, 'seed');
+    selected = sample(selected, count, seed);
+  }
+  if (selection.limit !== undefined) {
+    requireInteger(selection.limit, 1, Number.MAX_SAFE_INTEGER, 'limit');
+    selected = selected.slice(0, selection.limit);
+  }
+  if (selection.shard !== undefined) {
+    const { index, count } = selection.shard;
+    requireInteger(count, 1, Number.MAX_SAFE_INTEGER, 'shard count');
+    requireInteger(index, 0, count - 1, 'shard index');
+    selected = selected.filter((_, position) => position % count === index);
+  }
+  return selected;
+}
+
+function sample(items: DatasetItem[], count: number, seed: number): DatasetItem[] {
+  if (count >= items.length) return items;
+  const random = mulberry32(seed);
+  const positions = Array.from(items.keys());
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (positions.length - i));
+    [positions[i], positions[j]] = [positions[j] as number, positions[i] as number];
+  }
+  return positions
+    .slice(0, count)
+    .sort((a, b) => a - b)
+    .map((position) => items[position] as DatasetItem);
+}
+
+/** mulberry32: a small, fast 32-bit PRNG; uniform floats in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function requireInteger(value: number, min: number, max: number, option: string): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+    throw new VitOptError('INVALID_ARGUMENT', `${option} must be ${range}; got ${value}`, {
+      subject: option,
+    });
+  }
+}

@@ -1,0 +1,22 @@
+import { expect, it } from 'vitest';
+import * as data from './index.js';
+
+it('exports a deliberate public API from the data pipeline', () => {
+  expect(Object.keys(data).sort()).toMatchInlineSnapshot(`
+    [
+      "batchesToFeeds",
+      "checkImageInputShape",
+      "decodeImage",
+      "findPreprocessorConfig",
+      "imageBatches",
+      "loadPreprocessConfig",
+      "openDataset",
+      "preprocessImage",
+      "preprocessedSize",
+      "readImageFolder",
+      "readManifest",
+      "resolvePreprocessConfig",
+      "selectItems",
+    ]
+  `);
+});
