@@ -160,6 +160,8 @@ function checkSameRun(first: EvalShard, shard: EvalShard): void {
   if (!isDeepStrictEqual(a.dataset.selection.sample, b.dataset.selection.sample))
     differ('the sample (--sample/--seed)');
   if (a.dataset.selection.limit !== b.dataset.selection.limit) differ('the limit (--limit)');
+  // Shards are dealt out in whole batches, so the batch size decides which images each holds.
+  if (a.runtime.batch_size !== b.runtime.batch_size) differ('the batch size (--batch)');
   if (!isDeepStrictEqual(a.preprocessing, b.preprocessing)) differ('the preprocessing');
   if (a.metrics.class_count !== b.metrics.class_count) differ('the class count');
   const bootstrapOf = (results: EvalResults) =>

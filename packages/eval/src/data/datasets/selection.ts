@@ -6,8 +6,13 @@ export interface ItemSelection {
   readonly sample?: { readonly count: number; readonly seed: number };
   /** Keep the first N items (after sampling, if both are given). */
   readonly limit?: number;
-  /** Keep one of `count` slices (0 <= index < count), after sample and limit. */
-  readonly shard?: { readonly index: number; readonly count: number };
+  /**
+   * Keep one of `count` slices (0 <= index < count), after sample and limit. Items go to shards
+   * in blocks of `blockSize` (default 1): pass the batch size, so every shard runs exactly the
+   * batches a single run would (dynamically quantized models compute their activation scales
+   * over the whole batch, so a different batch mix would change the logits).
+   */
+  readonly shard?: { readonly index: number; readonly count: number; readonly blockSize?: number };
 }
 
 /**
@@ -17,9 +22,10 @@ export interface ItemSelection {
  * Sampling: a Fisher-Yates shuffle driven by mulberry32 seeded with `seed` (a 32-bit integer)
  * picks `count` positions, which are then put back in dataset order.
  *
- * Sharding is strided: the k-th selected item goes to shard k mod count. Every shard then has
- * about the same share of each class (datasets are ordered by class), and sizes differ by at
- * most one. Items keep their dataset `index`, which is what merging results goes by.
+ * Sharding is strided by blocks: the k-th selected item goes to shard floor(k / blockSize) mod
+ * count. Every shard then has about the same share of each class (datasets are ordered by
+ * class), and sizes differ by at most one block. Items keep their dataset `index`, which is what
+ * merging results goes by.
  */
 export function selectItems(
   items: readonly DatasetItem[],
@@ -37,10 +43,11 @@ export function selectItems(
     selected = selected.slice(0, selection.limit);
   }
   if (selection.shard !== undefined) {
-    const { index, count } = selection.shard;
+    const { index, count, blockSize = 1 } = selection.shard;
     requireInteger(count, 1, Number.MAX_SAFE_INTEGER, 'shard count');
     requireInteger(index, 0, count - 1, 'shard index');
-    selected = selected.filter((_, position) => position % count === index);
+    requireInteger(blockSize, 1, Number.MAX_SAFE_INTEGER, 'shard block size');
+    selected = selected.filter((_, position) => Math.floor(position / blockSize) % count === index);
   }
   return selected;
 }
