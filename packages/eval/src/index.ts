@@ -3,3 +3,7 @@ export * from './metrics/index.js';
 export * from './results/index.js';
 export * from './speed/index.js';
 export * from './evaluate/index.js';
+export { createOnnxRuntimeEvaluator } from './runtime/constant-evaluator.js';
+export type { OnnxRuntimeEvaluatorOptions } from './runtime/constant-evaluator.js';
+export { toOrtTensor, fromOrtTensor, ortTypeOf, dataTypeOfOrtType } from './runtime/tensor-convert.js';
+export type { OrtElementType } from './runtime/tensor-convert.js';

@@ -20,3 +20,4 @@ export { AttributeKind, attr, decodeText, encodeText } from './ir/attribute.js';
 export type { Attribute, AttributeValue, Int } from './ir/attribute.js';
 export { NameAuthority } from './ir/names.js';
 export * from './passes/index.js';
+export * from './summary/index.js';

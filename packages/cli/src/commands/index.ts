@@ -1,0 +1,6 @@
+import type { CliCommand } from '../command.js';
+import { inspectCommand } from './inspect.js';
+import { simplifyCommand } from './simplify.js';
+
+/** Every command of the program, in the order `vit-opt --help` lists them. */
+export const commands: readonly CliCommand[] = [inspectCommand, simplifyCommand];

@@ -1,0 +1,125 @@
+import type { Node } from '../ir/node.js';
+import type { Value } from '../ir/value.js';
+import { isOp, scalarConstant, splitConstantOperand } from './graph-walk.js';
+
+/** A LayerNorm: one LayerNormalization node, or the ops an older opset export spells it with. */
+export interface LayerNormMatch {
+  readonly style: 'fused' | 'decomposed';
+  /** Every node of the LayerNorm; the last one produces its result. */
+  readonly nodes: readonly Node[];
+}
+
+/** LayerNorm as JSON: its style and node names. */
+export interface LayerNorm {
+  style: 'fused' | 'decomposed';
+  nodes: string[];
+}
+
+/** Ops that move data around between a LayerNorm and the projection it feeds. */
+const LAYOUT_OPS = ['Transpose', 'Reshape', 'Cast', 'Identity', 'Flatten', 'Squeeze', 'Unsqueeze'];
+
+/**
+ * The LayerNorm whose result reaches `value` through layout ops only, or through `poolingOps` too
+ * (the token pooling before a classifier).
+ */
+export function layerNormBefore(
+  value: Value | undefined,
+  poolingOps: readonly string[] = [],
+): LayerNormMatch | undefined {
+  let current = value;
+  for (let step = 0; current !== undefined && step < 4; step++) {
+    const match = matchLayerNorm(current);
+    if (match !== undefined) return match;
+    const producer = current.producer();
+    current = isOp(producer, ...LAYOUT_OPS, ...poolingOps) ? producer.inputs[0] : undefined;
+  }
+  return undefined;
+}
+
+export function describeLayerNorm(match: LayerNormMatch): LayerNorm {
+  return { style: match.style, nodes: match.nodes.map((n) => n.name) };
+}
+
+/**
+ * The LayerNorm producing `value`. Decomposed (opset < 17), it is
+ *   mean = ReduceMean(x); centered = x − mean;
+ *   std = Sqrt(ReduceMean(centered²) + ε); y = centered / std [· γ] [+ β]
+ * with the square as Pow(·, 2) or Mul(c, c), and the division possibly as · Reciprocal(std).
+ */
+export function matchLayerNorm(value: Value): LayerNormMatch | undefined {
+  const last = value.producer();
+  if (isOp(last, 'LayerNormalization')) return { style: 'fused', nodes: [last] };
+  const nodes: Node[] = [];
+  let current: Value | undefined = value;
+  for (const affineOp of ['Add', 'Mul']) {
+    const node: Node | undefined = current?.producer();
+    if (!isOp(node, affineOp)) continue;
+    const split = splitConstantOperand(node);
+    if (split === undefined) continue;
+    nodes.push(node);
+    current = split.variable;
+  }
+  const normalize = current?.producer();
+  const parts = normalize === undefined ? undefined : normalizeOperands(normalize);
+  if (parts === undefined) return undefined;
+  const centering = centeringNodes(parts.centered);
+  const deviation = deviationNodes(parts.deviation, parts.centered);
+  if (centering === undefined || deviation === undefined) return undefined;
+  return {
+    style: 'decomposed',
+    nodes: [...centering, ...deviation, ...parts.nodes, ...nodes.reverse()],
+  };
+}
+
+/** centered / std, or centered · Reciprocal(std). */
+function normalizeOperands(
+  node: Node,
+): { centered: Value; deviation: Value; nodes: Node[] } | undefined {
+  const [a, b] = node.inputs;
+  if (a === undefined || b === undefined) return undefined;
+  if (isOp(node, 'Div')) return { centered: a, deviation: b, nodes: [node] };
+  if (!isOp(node, 'Mul')) return undefined;
+  for (const [centered, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const reciprocal = other.producer();
+    if (isOp(reciprocal, 'Reciprocal') && reciprocal.inputs[0] !== undefined) {
+      return { centered, deviation: reciprocal.inputs[0], nodes: [reciprocal, node] };
+    }
+  }
+  return undefined;
+}
+
+/** [ReduceMean, Sub] when `centered` is x − ReduceMean(x). */
+function centeringNodes(centered: Value): Node[] | undefined {
+  const sub = centered.producer();
+  if (!isOp(sub, 'Sub')) return undefined;
+  const mean = sub.inputs[1]?.producer();
+  if (!isOp(mean, 'ReduceMean') || mean.inputs[0] !== sub.inputs[0]) return undefined;
+  return [mean, sub];
+}
+
+/** The nodes computing Sqrt(ReduceMean(centered²) + ε) into `deviation`. */
+function deviationNodes(deviation: Value, centered: Value): Node[] | undefined {
+  const sqrt = deviation.producer();
+  if (!isOp(sqrt, 'Sqrt') || sqrt.inputs[0] === undefined) return undefined;
+  let variance = sqrt.inputs[0];
+  const nodes: Node[] = [sqrt];
+  const epsilonAdd = variance.producer();
+  const split = isOp(epsilonAdd, 'Add') ? splitConstantOperand(epsilonAdd) : undefined;
+  if (epsilonAdd !== undefined && split !== undefined) {
+    nodes.push(epsilonAdd);
+    variance = split.variable;
+  }
+  const meanOfSquares = variance.producer();
+  const square = meanOfSquares?.inputs[0]?.producer();
+  if (!isOp(meanOfSquares, 'ReduceMean') || square === undefined || !isSquareOf(square, centered))
+    return undefined;
+  return [square, meanOfSquares, ...nodes.reverse()];
+}
+
+function isSquareOf(node: Node, x: Value): boolean {
+  if (isOp(node, 'Pow')) return node.inputs[0] === x && scalarConstant(node.inputs[1]) === 2;
+  return isOp(node, 'Mul') && node.inputs[0] === x && node.inputs[1] === x;
+}

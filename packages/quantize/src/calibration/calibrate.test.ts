@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { InputFeeds } from '@vit-opt/eval/data';
+import { fixtureTestData, loadFixture } from '../testing/fixtures.js';
+import { quantizeDynamic } from '../passes/quantize-dynamic.js';
+import { projectionsModel, seededValues } from '../testing/small-models.js';
+import { planQdqLayout } from '../static/qdq-layout.js';
+import { normalizeStaticOptions } from '../static/static-options.js';
+import { calibrate } from './calibrate.js';
+import type { CalibrationProgress } from './calibration-options.js';
+
+/** `count` batches of seeded inputs for a model with input x[batch, 8, 16]. */
+function* projectionBatches(count: number, batch = 2): Generator<InputFeeds> {
+  for (let i = 0; i < count; i++) yield { x: { data: seededValues(batch * 8 * 16, 100 + i), dims: [batch, 8, 16] } };
+}
+
+describe('calibrate', () => {
+  it('returns a range for exactly the tensors the static layout quantizes', async () => {
+    const model = projectionsModel();
+    const ranges = await calibrate(model, projectionBatches(3));
+    const layout = planQdqLayout(model, normalizeStaticOptions({}));
+    expect(Object.keys(ranges.tensors).sort()).toEqual(layout.calibrated.map((v) => v.name).sort());
+    expect(ranges.method).toBe('minmax');
+    expect(ranges.sampleCount).toBe(6);
+    for (const range of Object.values(ranges.tensors)) expect(range.min).toBeLessThanOrEqual(range.max);
+    // The model input's range is the inputs' own.
+    expect(ranges.tensors.x!.max).toBeLessThanOrEqual(1);
+    expect(ranges.tensors.x!.max).toBeGreaterThan(0.9);
+  });
+
+  it('follows the layout options: no activation MatMuls, fewer tensors', async () => {
+    const all = await calibrate(projectionsModel(), projectionBatches(1));
+    const weightedOnly = await calibrate(projectionsModel(), projectionBatches(1), { quantizeActivationMatMuls: false });
+    expect(Object.keys(weightedOnly.tensors)).toEqual(['x']);
+    expect(Object.keys(all.tensors).length).toBeGreaterThan(1);
+  });
+
+  it('streams any number of batches, reporting progress after each', async () => {
+    const progress: CalibrationProgress[] = [];
+    async function* feeds(): AsyncGenerator<InputFeeds> {
+      yield* projectionBatches(5, 3);
+    }
+    const ranges = await calibrate(projectionsModel(), feeds(), { method: 'percentile', percentile: 99.9, onProgress: (p) => progress.push(p) });
+    expect(progress.map((p) => [p.batches, p.samples])).toEqual([
+      [1, 3],
+      [2, 6],
+      [3, 9],
+      [4, 12],
+      [5, 15],
+    ]);
+    expect(ranges.settings).toMatchObject({ percentile: 99.9, symmetric: false, histogramBins: 2048 });
+  });
+
+  it('stops between batches when the signal aborts', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stopped by the user');
+    const run = calibrate(projectionsModel(), projectionBatches(10), {
+      signal: controller.signal,
+      onProgress: (p) => p.batches === 2 && controller.abort(reason),
+    });
+    await expect(run).rejects.toBe(reason);
+  });
+
+  it('refuses empty data and bad options with one line', async () => {
+    await expect(calibrate(projectionsModel(), [])).rejects.toThrow('the calibration data yielded no batch');
+    await expect(calibrate(projectionsModel(), projectionBatches(1), { method: 'kl' as never })).rejects.toThrow(
+      "calibrate option 'method' must be one of minmax, percentile, entropy, got \"kl\"",
+    );
+    await expect(calibrate(projectionsModel(), projectionBatches(1), { percentile: 30 })).rejects.toThrow(/percentile' must be above 50/);
+    await expect(calibrate(projectionsModel(), projectionBatches(1), { onProgress: 'yes' as never })).rejects.toThrow(
+      "calibrate option 'onProgress' must be a function",
+    );
+    await expect(calibrate(projectionsModel(), [{ pixels: { data: new Float32Array(4), dims: [1, 4] } }])).rejects.toThrow(
+      /^onnxruntime cannot run the model on these inputs \(.*x/,
+    );
+    const quantized = projectionsModel();
+    quantizeDynamic(quantized);
+    await expect(calibrate(quantized, projectionBatches(1))).rejects.toThrow(/^cannot calibrate: the model is already quantized/);
+  });
+
+  it('calibrates both fixture styles with every method', async () => {
+    for (const name of ['vit-tiny-hf', 'vit-tiny-tv'] as const) {
+      const { pixels, dims } = fixtureTestData(name);
+      for (const method of ['minmax', 'percentile', 'entropy'] as const) {
+        const ranges = await calibrate(loadFixture(name), [{ pixel_values: { data: pixels, dims } }], { method });
+        const widths = Object.values(ranges.tensors).map((r) => r.max - r.min);
+        expect(widths.every((w) => w > 0 && Number.isFinite(w))).toBe(true);
+      }
+    }
+  });
+});

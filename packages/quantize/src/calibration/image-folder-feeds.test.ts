@@ -1,0 +1,72 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadPreprocessConfig, resolvePreprocessConfig } from '@vit-opt/eval/data';
+import { REPO_ROOT, fixtureDir, loadFixture } from '../testing/fixtures.js';
+import { imageFolderFeeds } from './image-folder-feeds.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'vit-opt-calib-folder-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const CALIB = join(REPO_ROOT, 'fixtures/data/fashion-mnist/calib');
+
+async function drain(feeds: AsyncIterable<unknown>): Promise<number> {
+  let batches = 0;
+  for await (const _ of feeds) batches++;
+  return batches;
+}
+
+describe('imageFolderFeeds', () => {
+  it('yields preprocessed batches of the calibration images, whatever the class folders are called', async () => {
+    const preprocess = await loadPreprocessConfig(join(fixtureDir('vit-tiny-hf'), 'preprocessor_config.json'));
+    const images = await imageFolderFeeds(loadFixture('vit-tiny-hf'), CALIB, { preprocess, batchSize: 16, limit: 40, workers: 1 });
+    expect(images.imageCount).toBe(40);
+    const shapes: number[][] = [];
+    for await (const feeds of images.feeds) shapes.push([...feeds.pixel_values!.dims]);
+    expect(shapes).toEqual([
+      [16, 3, 28, 28],
+      [16, 3, 28, 28],
+      [8, 3, 28, 28],
+    ]);
+  });
+
+  it('refuses a missing, unreadable or empty folder in one line', async () => {
+    const preprocess = await loadPreprocessConfig(join(fixtureDir('vit-tiny-hf'), 'preprocessor_config.json'));
+    const model = loadFixture('vit-tiny-hf');
+    const missing = join(scratch, 'missing');
+    await expect(imageFolderFeeds(model, missing, { preprocess })).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      subject: missing,
+      message: 'cannot read the calibration folder (no such file or directory)',
+    });
+    const empty = join(scratch, 'empty');
+    mkdirSync(join(empty, 'some-class'), { recursive: true });
+    await expect(imageFolderFeeds(model, empty, { preprocess })).rejects.toThrow('no images found (expected <root>/<class>/<image>)');
+    if (process.getuid?.() !== 0) {
+      const locked = join(scratch, 'locked');
+      mkdirSync(locked);
+      chmodSync(locked, 0o000);
+      await expect(imageFolderFeeds(model, locked, { preprocess })).rejects.toMatchObject({ code: 'FILE_UNREADABLE', subject: locked });
+    }
+  });
+
+  it('fails at the end when not one image decodes', async () => {
+    const preprocess = await loadPreprocessConfig(join(fixtureDir('vit-tiny-hf'), 'preprocessor_config.json'));
+    const broken = join(scratch, 'broken');
+    mkdirSync(join(broken, 'a'), { recursive: true });
+    writeFileSync(join(broken, 'a', 'one.png'), 'not a png');
+    const images = await imageFolderFeeds(loadFixture('vit-tiny-hf'), broken, { preprocess, workers: 1 });
+    await expect(drain(images.feeds)).rejects.toMatchObject({
+      code: 'CORRUPT',
+      subject: broken,
+      message: expect.stringMatching(/^not one calibration image could be read \(first: .*one\.png: cannot decode image/),
+    });
+  });
+
+  it('refuses images the model input does not take, naming both shapes', async () => {
+    const preprocess = resolvePreprocessConfig({ image_processor_type: 'ViTImageProcessor', size: { height: 32, width: 32 } });
+    await expect(imageFolderFeeds(loadFixture('vit-tiny-tv'), CALIB, { preprocess })).rejects.toThrow(
+      'model input "pixel_values" has shape [batch_size, 3, 28, 28] but preprocessing makes [N, 3, 32, 32]',
+    );
+  });
+});

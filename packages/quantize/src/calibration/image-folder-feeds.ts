@@ -1,0 +1,119 @@
+import { readdir } from 'node:fs/promises';
+import { VitOptError, describeFsError, type Model } from '@vit-opt/graph';
+import {
+  batchesToFeeds,
+  checkImageInputShape,
+  imageBatches,
+  openDataset,
+  preprocessedSize,
+  selectItems,
+  type ImageBatch,
+  type ImageFailure,
+  type InputDim,
+  type InputFeeds,
+  type PreprocessConfig,
+} from '@vit-opt/eval/data';
+
+export interface ImageFolderFeedsOptions {
+  /** The model's preprocessing (loadPreprocessConfig of its preprocessor_config.json). */
+  readonly preprocess: PreprocessConfig;
+  /**
+   * Images per batch (default 2; a model with a fixed batch dimension gets that). Every batch
+   * brings all the calibrated activations out of onnxruntime at once: ViT-B/16 peaked at 1.6 GB
+   * with 2 images, 3.3 GB with 8, and calibrated no faster.
+   */
+  readonly batchSize?: number;
+  /** Use at most this many images, drawn at random (seed 0) from all class folders (default all). */
+  readonly limit?: number;
+  /** Decoding worker threads (default eval's: one per core but one). */
+  readonly workers?: number;
+}
+
+export interface CalibrationImages {
+  /** Images that will be read (some may still fail to decode; they are skipped). */
+  readonly imageCount: number;
+  readonly feeds: AsyncIterable<InputFeeds>;
+}
+
+/**
+ * Calibration batches from an image folder laid out as <folder>/<class>/<image> (any class
+ * names), preprocessed as the model expects. Refuses, with one line, a folder that is missing,
+ * unreadable or empty, and images whose preprocessed shape the model's input does not take;
+ * the feeds fail at the end when not one image could be decoded.
+ */
+export async function imageFolderFeeds(model: Model, folder: string, options: ImageFolderFeedsOptions): Promise<CalibrationImages> {
+  const input = imageInput(model);
+  const { fixedBatchSize } = checkImageInputShape(input.name, input.shape, preprocessedSize(options.preprocess));
+  const dataset = await openDataset(folder, { id2label: await classFoldersAsLabels(folder) });
+  const items =
+    options.limit === undefined || options.limit >= dataset.items.length
+      ? dataset.items
+      : selectItems(dataset.items, { sample: { count: options.limit, seed: 0 } });
+  const batchSize = fixedBatchSize ?? options.batchSize ?? 2;
+  const failures: { first?: ImageFailure } = {};
+  const batches = imageBatches(items, options.preprocess, {
+    batchSize,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    padToBatchSize: fixedBatchSize !== null,
+  });
+  return { imageCount: items.length, feeds: failIfNoneDecoded(recordFailures(batches, failures), input.name, failures, folder) };
+}
+
+/** The model's first graph input that is not a constant: the image. */
+function imageInput(model: Model): { name: string; shape: InputDim[] } {
+  const value = model.graph.inputs.find((v) => v.initializer === undefined);
+  const shape = value?.tensorType?.shape;
+  if (value === undefined || shape === undefined) {
+    throw new VitOptError('INVALID_ARGUMENT', 'the model declares no image input with a known rank', { subject: 'model' });
+  }
+  return { name: value.name, shape: [...shape] };
+}
+
+/**
+ * Calibration needs no labels, but the ImageFolder reader matches class folders to labels: the
+ * folders' own names serve.
+ */
+async function classFoldersAsLabels(folder: string): Promise<Record<string, string>> {
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new VitOptError(
+      code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
+      `cannot read the calibration folder (${code === 'ENOTDIR' ? 'not a folder' : describeFsError(error)})`,
+      { subject: folder, cause: error },
+    );
+  }
+  const classes = entries.filter((entry) => !entry.name.startsWith('.') && (entry.isDirectory() || entry.isSymbolicLink()));
+  return Object.fromEntries(classes.map((entry, i) => [String(i), entry.name]));
+}
+
+/** Passes the batches on, keeping the first image that failed, for the error if none decodes. */
+async function* recordFailures(batches: AsyncIterable<ImageBatch>, failures: { first?: ImageFailure }): AsyncGenerator<ImageBatch> {
+  for await (const batch of batches) {
+    failures.first ??= batch.failures[0];
+    yield batch;
+  }
+}
+
+async function* failIfNoneDecoded(
+  batches: AsyncIterable<ImageBatch>,
+  inputName: string,
+  failures: { readonly first?: ImageFailure },
+  folder: string,
+): AsyncGenerator<InputFeeds> {
+  let decoded = 0;
+  for await (const feeds of batchesToFeeds(batches, inputName)) {
+    decoded += feeds[inputName]!.dims[0]!;
+    yield feeds;
+  }
+  if (decoded === 0) {
+    const first = failures.first;
+    throw new VitOptError(
+      first?.code ?? 'CORRUPT',
+      `not one calibration image could be read${first === undefined ? '' : ` (first: ${first.path}: ${first.reason})`}`,
+      { subject: folder },
+    );
+  }
+}

@@ -1,0 +1,84 @@
+import { VitOptError, encodeModel, type Model, type Value } from '@vit-opt/graph';
+import type { InputFeeds } from '@vit-opt/eval/data';
+import * as ort from 'onnxruntime-node';
+
+/** The element types calibration and the error report read. */
+export type TensorValues = Float32Array | Uint8Array | Int8Array;
+
+export interface TensorSessionOptions {
+  /** onnxruntime intra-op threads; default onnxruntime's (one per core). */
+  readonly threads?: number;
+}
+
+/**
+ * An onnxruntime session over a model whose graph also outputs the named inner tensors, so one
+ * run returns them with the model's outputs. The model is encoded with the extra outputs in
+ * memory (never written to disk) and left as it was.
+ */
+export class TensorSession {
+  readonly #session: ort.InferenceSession;
+  readonly tensorNames: readonly string[];
+
+  private constructor(session: ort.InferenceSession, tensorNames: readonly string[]) {
+    this.#session = session;
+    this.tensorNames = tensorNames;
+  }
+
+  static async create(model: Model, tensorNames: readonly string[], options: TensorSessionOptions = {}): Promise<TensorSession> {
+    const bytes = encodeWithOutputs(model, tensorNames);
+    const session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
+    });
+    return new TensorSession(session, tensorNames);
+  }
+
+  /** The named tensors' values for one batch of inputs. */
+  async run(feeds: InputFeeds): Promise<Map<string, TensorValues>> {
+    const inputs: Record<string, ort.Tensor> = {};
+    for (const [name, feed] of Object.entries(feeds)) inputs[name] = new ort.Tensor('float32', feed.data, [...feed.dims]);
+    let outputs: ort.InferenceSession.OnnxValueMapType;
+    try {
+      outputs = await this.#session.run(inputs, [...this.tensorNames]);
+    } catch (error) {
+      const reason = (error as Error).message.replace(/\s+/g, ' ').trim();
+      throw new VitOptError('INVALID_ARGUMENT', `onnxruntime cannot run the model on these inputs (${reason})`, { subject: 'data', cause: error });
+    }
+    const values = new Map<string, TensorValues>();
+    for (const name of this.tensorNames) {
+      const data = outputs[name]!.data;
+      if (!(data instanceof Float32Array || data instanceof Uint8Array || data instanceof Int8Array)) {
+        throw new VitOptError('UNSUPPORTED', `tensor '${name}' is ${outputs[name]!.type}, not float32, uint8 or int8`, { subject: name });
+      }
+      values.set(name, data);
+    }
+    return values;
+  }
+
+  async dispose(): Promise<void> {
+    await this.#session.release();
+  }
+}
+
+/**
+ * The model's bytes with `tensorNames` appended to its graph outputs, untyped (onnxruntime infers
+ * their types); the model's outputs are restored after.
+ */
+function encodeWithOutputs(model: Model, tensorNames: readonly string[]): Uint8Array {
+  const graph = model.graph;
+  const added: Value[] = [];
+  for (const name of tensorNames) {
+    const value = graph.value(name);
+    if (value === undefined) throw new VitOptError('INVALID_ARGUMENT', `the model has no tensor named '${name}'`, { subject: name });
+    if (!value.isGraphOutput) added.push(value);
+  }
+  const outputCount = graph.outputs.length;
+  graph.outputs.push(...added);
+  try {
+    return encodeModel(model);
+  } finally {
+    graph.outputs.length = outputCount;
+  }
+}

@@ -1,0 +1,341 @@
+import {
+  DataType,
+  attr,
+  constantOf,
+  type Graph,
+  type Model,
+  type Node,
+  type Pass,
+  type Value,
+} from '@vit-opt/graph';
+import {
+  findWeightedNodes,
+  matMulWeightData,
+  type WeightedConv,
+  type WeightedMatMul,
+} from '../graph/weighted-nodes.js';
+import {
+  addGemmBias,
+  addTensor,
+  initializerBytes,
+  removeUnusedWeights,
+  replaceSingleOutputNode,
+} from '../graph/rewrite.js';
+import { assertNotQuantized, assertOpset, nothingToQuantizeError } from '../model-checks.js';
+import {
+  normalizeDynamicOptions,
+  settingsForRecipe,
+  type DynamicQuantizationOptions,
+  type DynamicQuantizationSettings,
+} from '../options/mode-options.js';
+import { makeRecipe, writeRecipe } from '../recipe.js';
+import { defineModePass } from './mode-pass.js';
+import {
+  summarizeReport,
+  type QuantizationReport,
+  type QuantizedNode,
+} from '../quantization-report.js';
+import { Float32Reader } from '../weights/float32-data.js';
+import { quantizeInt8Weight, type QuantizedInt8Weight } from '../weights/int8-weights.js';
+
+/** DynamicQuantizeLinear, MatMulInteger and ConvInteger are ai.onnx ops from opset 11 and 10. */
+const DYNAMIC_MIN_OPSET = 11;
+
+/**
+ * Dynamic int8 quantization: weights become int8 constants, activations are quantized to uint8 at
+ * run time. Each MatMul becomes
+ *
+ *   DynamicQuantizeLinear(A) → MatMulInteger(A_q, W_q, A_zp, W_zp) → Cast(float)
+ *   → Mul(·, Mul(A_scale, W_scale))
+ *
+ * under the MatMul's output name, the chain onnxruntime's CPU optimizer turns into
+ * MatMulIntegerToFloat (taking the following bias Add in) and then, when the
+ * DynamicQuantizeLinear feeds nothing else, into a single DynamicQuantizeMatMul. A Gemm becomes
+ * the same chain plus an Add of its C. Biases, normalizations, Softmax and GELU stay float.
+ */
+export function quantizeDynamic(
+  model: Model,
+  options: DynamicQuantizationOptions = {},
+): QuantizationReport {
+  const settings = normalizeDynamicOptions(options);
+  assertNotQuantized(model, 'quantize dynamically');
+  assertOpset(model, DYNAMIC_MIN_OPSET, 'dynamic quantization (DynamicQuantizeLinear)');
+  const search = findWeightedNodes(model, settings);
+  if (search.found.length === 0) throw nothingToQuantizeError(settings);
+  const recipe = makeRecipe(model, 'dynamic', settingsForRecipe(settings), settings.sourceSha256);
+  const sizeBytesBefore = initializerBytes(model);
+  const quantizedWeights = quantizeWeights(search.found, settings);
+  const rewriter = new DynamicRewriter(
+    model.graph,
+    settings.shareActivationQuantization,
+    quantizedWeights,
+  );
+  const quantizedNodes = search.found.map((match) =>
+    match.kind === 'conv' ? rewriter.quantizeConv(match) : rewriter.quantizeMatMul(match),
+  );
+  removeUnusedWeights(search.found.flatMap(replacedConstants));
+  writeRecipe(model, recipe);
+  return {
+    quantizedNodes,
+    skipped: search.skipped,
+    sizeBytesBefore,
+    sizeBytesAfter: initializerBytes(model),
+  };
+}
+
+/** quantizeDynamic as a pass for runPasses (options checked now); its note summarizes the report. */
+export function quantizeDynamicPass(options: DynamicQuantizationOptions = {}): Pass {
+  normalizeDynamicOptions(options);
+  return defineModePass(
+    'quantize-dynamic',
+    'dynamic',
+    (model) => quantizeDynamic(model, options),
+    summarizeReport,
+  );
+}
+
+interface QuantizedActivation {
+  readonly values: Value;
+  readonly scale: Value;
+  readonly zeroPoint: Value;
+}
+
+interface WeightInitializers {
+  readonly values: Value;
+  readonly scale: Value;
+  readonly zeroPoint: Value;
+}
+
+/**
+ * Quantizes every weight first, then edits the graph: a weight that cannot be quantized (NaN)
+ * fails the call before the model is touched. Weights tied between nodes are quantized once.
+ */
+function quantizeWeights(
+  matches: readonly (WeightedMatMul | WeightedConv)[],
+  settings: DynamicQuantizationSettings,
+): Map<Value, QuantizedInt8Weight> {
+  const weights = new Map<Value, QuantizedInt8Weight>();
+  const reader = new Float32Reader();
+  const distinctScales = new Set<number>();
+  for (const match of matches) {
+    if (weights.has(match.weightValue)) continue;
+    const scheme = {
+      elementType: 'int8' as const,
+      symmetric: settings.weightSymmetric,
+      reduceRange: settings.reduceRange,
+      // One scale per output column N (axis 1 of B); Conv stays per-tensor (see quantizeConv).
+      channelAxis: settings.perChannel && match.kind === 'matmul' ? 1 : undefined,
+      distinctScales,
+    };
+    const weight =
+      match.kind === 'matmul'
+        ? quantizeInt8Weight(matMulWeightData(match, reader), [match.k, match.n], scheme)
+        : quantizeInt8Weight(reader.read(match.weight), match.weight.dims, scheme);
+    weights.set(match.weightValue, weight);
+  }
+  return weights;
+}
+
+class DynamicRewriter {
+  readonly #graph: Graph;
+  readonly #shareActivations: boolean;
+  readonly #quantizedWeights: ReadonlyMap<Value, QuantizedInt8Weight>;
+  /** DynamicQuantizeLinear outputs per activation, reused only when sharing is on. */
+  readonly #activations = new Map<Value, QuantizedActivation>();
+  readonly #initializers = new Map<Value, WeightInitializers>();
+
+  constructor(
+    graph: Graph,
+    shareActivations: boolean,
+    quantizedWeights: ReadonlyMap<Value, QuantizedInt8Weight>,
+  ) {
+    this.#graph = graph;
+    this.#shareActivations = shareActivations;
+    this.#quantizedWeights = quantizedWeights;
+  }
+
+  quantizeMatMul(match: WeightedMatMul): QuantizedNode {
+    const { node } = match;
+    const weight = this.#weightInitializers(match.weightValue, [match.k, match.n]);
+    const output = replaceSingleOutputNode(node, () => {
+      const activation = this.#quantizedActivation(match.activation, node);
+      const product = this.#graph.addNode(
+        {
+          opType: 'MatMulInteger',
+          name: `${node.name}_quant`,
+          inputs: [activation.values, weight.values, activation.zeroPoint, weight.zeroPoint],
+          outputs: [`${node.output(0).name}_quantized`],
+        },
+        { before: node },
+      );
+      const rescaled = this.#rescale(product.output(0), activation, weight, node);
+      return addGemmBias(this.#graph, match, rescaled, node);
+    });
+    if (match.bias === undefined) putConstantBiasSecond(output);
+    return this.#report(match);
+  }
+
+  /**
+   * ConvInteger(X_q, W_q, X_zp, W_zp) → Cast → Mul(scales) → Add(bias as [M, 1, 1]). Always
+   * per-tensor: onnxruntime's CPU ConvInteger rejects a per-channel weight zero point.
+   */
+  quantizeConv(match: WeightedConv): QuantizedNode {
+    const { node } = match;
+    const weight = this.#weightInitializers(match.weightValue, match.weight.dims);
+    replaceSingleOutputNode(node, () => {
+      const activation = this.#quantizedActivation(match.activation, node);
+      const convolution = this.#graph.addNode(
+        {
+          opType: 'ConvInteger',
+          name: `${node.name}_quant`,
+          inputs: [activation.values, weight.values, activation.zeroPoint, weight.zeroPoint],
+          outputs: [`${node.output(0).name}_quantized`],
+          attributes: [...node.attributes.values()],
+        },
+        { before: node },
+      );
+      const rescaled = this.#rescale(convolution.output(0), activation, weight, node);
+      if (match.bias === undefined) return rescaled;
+      const bias = this.#graph.addInitializer(match.bias, `${match.biasValue!.name}_channels`);
+      return this.#graph
+        .addNode(
+          {
+            opType: 'Add',
+            name: `${node.name}_bias`,
+            inputs: [rescaled, bias],
+            outputs: [`${node.name}_bias_output`],
+          },
+          { before: node },
+        )
+        .output(0);
+    });
+    return this.#report(match);
+  }
+
+  /** Cast(int32 → float) × (A_scale × W_scale): the two Muls onnxruntime's fusion matches. */
+  #rescale(
+    integerProduct: Value,
+    activation: QuantizedActivation,
+    weight: WeightInitializers,
+    node: Node,
+  ): Value {
+    const graph = this.#graph;
+    const base = node.output(0).name;
+    const cast = graph.addNode(
+      {
+        opType: 'Cast',
+        name: `${node.name}_cast`,
+        inputs: [integerProduct],
+        outputs: [`${base}_cast`],
+        attributes: [attr.int('to', DataType.FLOAT)],
+      },
+      { before: node },
+    );
+    const scale = graph.addNode(
+      {
+        opType: 'Mul',
+        name: `${node.name}_scales_mul`,
+        inputs: [activation.scale, weight.scale],
+        outputs: [`${base}_scale`],
+      },
+      { before: node },
+    );
+    return graph
+      .addNode(
+        {
+          opType: 'Mul',
+          name: `${node.name}_output_scale_mul`,
+          inputs: [cast.output(0), scale.output(0)],
+          outputs: [`${base}_rescaled`],
+        },
+        { before: node },
+      )
+      .output(0);
+  }
+
+  #quantizedActivation(activation: Value, consumer: Node): QuantizedActivation {
+    const shared = this.#shareActivations ? this.#activations.get(activation) : undefined;
+    if (shared !== undefined) return shared;
+    const quantize = this.#graph.addNode(
+      {
+        opType: 'DynamicQuantizeLinear',
+        name: `${activation.name}_QuantizeLinear`,
+        inputs: [activation],
+        outputs: [
+          `${activation.name}_quantized`,
+          `${activation.name}_scale`,
+          `${activation.name}_zero_point`,
+        ],
+      },
+      { before: consumer },
+    );
+    const result = {
+      values: quantize.output(0),
+      scale: quantize.output(1),
+      zeroPoint: quantize.output(2),
+    };
+    this.#activations.set(activation, result);
+    return result;
+  }
+
+  #weightInitializers(value: Value, dims: readonly number[]): WeightInitializers {
+    const existing = this.#initializers.get(value);
+    if (existing !== undefined) return existing;
+    const weight = this.#quantizedWeights.get(value)!;
+    const scaleDims = weight.channelAxis === undefined ? [] : [dims[weight.channelAxis]!];
+    const initializers = {
+      values: addTensor(this.#graph, `${value.name}_quantized`, DataType.INT8, dims, weight.values),
+      scale: addTensor(
+        this.#graph,
+        `${value.name}_scale`,
+        DataType.FLOAT,
+        scaleDims,
+        weight.scales,
+      ),
+      zeroPoint: addTensor(
+        this.#graph,
+        `${value.name}_zero_point`,
+        DataType.INT8,
+        scaleDims,
+        weight.zeroPoints,
+      ),
+    };
+    this.#initializers.set(value, initializers);
+    return initializers;
+  }
+
+  #report(match: WeightedMatMul | WeightedConv): QuantizedNode {
+    const weight = this.#quantizedWeights.get(match.weightValue)!;
+    return {
+      name: match.node.name,
+      opType: match.node.opType,
+      weightName: match.weightValue.name,
+      weightShape: [...match.weight.dims],
+      perChannel: weight.channelAxis !== undefined,
+      weightSqnrDb: weight.sqnrDb,
+    };
+  }
+}
+
+/** The constants a rewrite may leave unused: the weight, and a bias it replaced by a reshaped or scaled copy. */
+function replacedConstants(match: WeightedMatMul | WeightedConv): Value[] {
+  const bias = match.kind === 'conv' ? match.biasValue : match.bias?.value;
+  return bias === undefined ? [match.weightValue] : [match.weightValue, bias];
+}
+
+/**
+ * PyTorch exports a Linear's bias as Add(bias, product). onnxruntime folds the bias into
+ * MatMulIntegerToFloat only when it is the Add's second input, so swap the (commutative)
+ * operands when the first is a constant vector.
+ */
+function putConstantBiasSecond(product: Value): void {
+  const uses = product.uses();
+  if (uses.length !== 1 || product.isGraphOutput) return;
+  const add = uses[0]!.node;
+  if (add.opType !== 'Add' || add.domain !== '' || add.inputs[1] !== product) return;
+  const bias = constantOf(add.inputs[0]);
+  if (bias === undefined || bias.dims.length !== 1 || bias.dims[0]! <= 1) return;
+  const biasValue = add.input(0);
+  add.setInput(0, product);
+  add.setInput(1, biasValue);
+}

@@ -1,0 +1,45 @@
+import type { Graph, Value } from '@vit-opt/graph';
+import { removeUnusedWeights } from '../graph/rewrite.js';
+import type { QuantizedInt8Weight } from '../weights/int8-weights.js';
+import type { ActivationParams } from './activation-params.js';
+import { ConstantDequantizers } from './constant-dequantizers.js';
+import { LinearRewriter } from './linear-rewrite.js';
+import type { QdqLayout } from './qdq-layout.js';
+import { QuantizedTensors } from './quantized-tensors.js';
+
+/**
+ * Writes a planned layout into the graph in QDQ form: the linear units in their form (Gemm with
+ * an int32 bias, or MatMul), the Conv with dequantized weight and int32 bias, the activation
+ * MatMuls' output scalings folded into their input scales, then one QuantizeLinear per quantized
+ * tensor and a DequantizeLinear per integer consumer.
+ */
+export function emitQdqLayout(
+  graph: Graph,
+  layout: QdqLayout,
+  params: ReadonlyMap<Value, ActivationParams>,
+  weights: ReadonlyMap<Value, QuantizedInt8Weight>,
+): void {
+  const tensors = new QuantizedTensors(graph, params, layout.sharing);
+  const constants = new ConstantDequantizers(graph, weights);
+  const linears = new LinearRewriter(graph, tensors, constants);
+  for (const unit of layout.linears) linears.rewrite(unit);
+  for (const conv of layout.convolutions) {
+    const node = conv.node;
+    node.setInput(1, constants.weight(conv.weightValue, conv.weight.dims, node));
+    if (conv.biasValue !== undefined && conv.bias !== undefined) {
+      const scale = tensors.paramsOf(conv.activation).scale;
+      node.setInput(2, constants.int32Bias(`${conv.biasValue.name}_int32`, conv.bias.float32(), scale, conv.weightValue, node));
+    }
+    tensors.readAsIntegers(node, [0]);
+  }
+  for (const node of layout.activationMatMuls) tensors.readAsIntegers(node, [0, 1]);
+  for (const [matmul, folded] of layout.foldedScales) {
+    const constant = folded.node.input(1);
+    folded.node.output(0).replaceAllUsesWith(matmul.output(0));
+    graph.removeNode(folded.node);
+    removeUnusedWeights([constant]);
+    tensors.scaleFirstInput(matmul, folded.factor);
+  }
+  tensors.insertQuantizeDequantize();
+  graph.toposort();
+}
