@@ -1,6 +1,15 @@
 import type { CliCommand } from '../command.js';
+import { benchCommand } from './bench.js';
+import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { mergeCommand } from './merge.js';
 import { simplifyCommand } from './simplify.js';
 
 /** Every command of the program, in the order `vit-opt --help` lists them. */
-export const commands: readonly CliCommand[] = [inspectCommand, simplifyCommand];
+export const commands: readonly CliCommand[] = [
+  inspectCommand,
+  simplifyCommand,
+  evalCommand,
+  mergeCommand,
+  benchCommand,
+];

@@ -1,0 +1,69 @@
+import { runBenchmark, writeResults } from '@vit-opt/eval';
+import type { CliCommand } from '../command.js';
+import { interruptSignal, progressReporter } from '../progress.js';
+import { writeJson } from '../output.js';
+import { integerList, positiveInteger } from './options.js';
+
+interface BenchOptions {
+  batch?: number[];
+  threads?: number[];
+  runs?: number;
+  seconds?: number;
+  output?: string;
+  json: boolean;
+}
+
+export const benchCommand: CliCommand = {
+  name: 'bench',
+  define(command, io) {
+    command
+      .summary('measure latency and throughput of a model with onnxruntime')
+      .description(
+        'Latency after warm-up (p50/p90/p99/mean over N runs or T seconds) and throughput per batch size and ' +
+          'thread count (default sweep 1 … 2× the cores), session load time, peak RSS, file size, parameters.',
+      )
+      .argument('<model>', 'the .onnx file')
+      .option('--batch <sizes>', 'batch sizes, comma-separated (e.g. 1,8)', integerList)
+      .option(
+        '--threads <counts>',
+        'intra-op thread counts, comma-separated (e.g. 1,2)',
+        integerList,
+      )
+      .option('--runs <n>', 'timed runs per configuration', positiveInteger)
+      .option('--seconds <t>', 'time per configuration instead of a run count', positiveInteger)
+      .option('-o, --output <file>', 'write the results JSON here (atomically)')
+      .option('--json', 'print the results JSON', false)
+      .action(async (modelPath: string, options: BenchOptions) => {
+        if (options.runs !== undefined && options.seconds !== undefined) {
+          command.error('error: give --runs or --seconds, not both');
+        }
+        const interrupt = interruptSignal();
+        const report = progressReporter(io, 'bench', 'percent');
+        try {
+          const results = await runBenchmark(modelPath, {
+            ...(options.batch === undefined ? {} : { batchSizes: options.batch }),
+            ...(options.threads === undefined ? {} : { threads: options.threads }),
+            ...(options.runs !== undefined ? { stop: { runs: options.runs } } : {}),
+            ...(options.seconds !== undefined ? { stop: { seconds: options.seconds } } : {}),
+            onProgress: (p) => report(Math.round(p.fraction * 100), 100),
+            signal: interrupt.signal,
+          });
+          if (options.output !== undefined) writeResults(options.output, results);
+          if (options.json) writeJson(io, results);
+          else {
+            io.stdout.write(`${modelPath}: ${results.model.size_bytes} bytes\n`);
+            for (const m of results.bench.measurements) {
+              const l = m.latency;
+              io.stdout.write(
+                `batch ${m.batch_size}, ${m.intra_op_threads} threads: p50 ${l.p50_ms.toFixed(2)} ms, p90 ${l.p90_ms.toFixed(2)} ms, ` +
+                  `p99 ${l.p99_ms.toFixed(2)} ms, mean ${l.mean_ms.toFixed(2)} ms, ${m.throughput_images_per_second.toFixed(1)} images/s ` +
+                  `(${m.runs} runs, session load ${m.session_load_ms.toFixed(0)} ms)\n`,
+              );
+            }
+          }
+        } finally {
+          interrupt.dispose();
+        }
+      });
+  },
+};

@@ -1,0 +1,98 @@
+import { evaluate, writeResults } from '@vit-opt/eval';
+import type { CliCommand } from '../command.js';
+import { interruptSignal, progressReporter } from '../progress.js';
+import { writeJson } from '../output.js';
+import { nonNegativeInteger, positiveInteger, shardPosition } from './options.js';
+
+interface EvalOptions {
+  data: string;
+  labels?: string;
+  baseline?: string;
+  batch?: number;
+  threads?: number;
+  limit?: number;
+  sample?: number;
+  seed: number;
+  shard?: { index: number; count: number };
+  strict: boolean;
+  output: string;
+  json: boolean;
+}
+
+export const evalCommand: CliCommand = {
+  name: 'eval',
+  define(command, io) {
+    command
+      .summary('measure the accuracy of an image classifier on a validation set')
+      .description(
+        'Top-1, top-5, per-class accuracy, confusion matrix and macro F1 on an ImageFolder or a CSV/JSONL ' +
+          'manifest, preprocessing as the model’s preprocessor_config.json says (PIL-exact resizing). With ' +
+          '--baseline, the baseline runs on the same batches: agreement, mean KL, top-1 delta with a 95% CI and ' +
+          'McNemar’s p. --shard i/n evaluates one slice; `vit-opt merge` combines the shards into exactly the ' +
+          'metrics of a single run (use the same --batch for every shard).',
+      )
+      .argument('<model>', 'the .onnx file (config.json and preprocessor_config.json beside it)')
+      .requiredOption(
+        '--data <path>',
+        'ImageFolder directory, or a CSV/JSONL manifest of path,label',
+      )
+      .requiredOption('-o, --output <file>', 'results JSON, written atomically')
+      .option('--labels <file>', 'label names replacing the model’s id2label')
+      .option('--baseline <model>', 'compare against this model on the same images')
+      .option('--batch <n>', 'batch size (default 32)', positiveInteger)
+      .option(
+        '--threads <n>',
+        'onnxruntime intra-op threads (default: onnxruntime’s)',
+        positiveInteger,
+      )
+      .option('--limit <n>', 'evaluate the first N images', positiveInteger)
+      .option('--sample <n>', 'evaluate N images drawn reproducibly (see --seed)', positiveInteger)
+      .option('--seed <s>', 'seed for --sample', nonNegativeInteger, 0)
+      .option('--shard <i/n>', 'evaluate slice i of n (0-based)', shardPosition)
+      .option('--strict', 'fail on the first unreadable image instead of listing it', false)
+      .option('--json', 'print the results JSON instead of a summary', false)
+      .action(async (modelPath: string, options: EvalOptions) => {
+        const interrupt = interruptSignal();
+        const report = progressReporter(io, 'eval', 'images');
+        try {
+          const results = await evaluate({
+            modelPath,
+            dataPath: options.data,
+            strict: options.strict,
+            ...(options.labels === undefined ? {} : { labelsFile: options.labels }),
+            ...(options.baseline === undefined ? {} : { baselinePath: options.baseline }),
+            ...(options.batch === undefined ? {} : { batchSize: options.batch }),
+            ...(options.threads === undefined ? {} : { intraOpThreads: options.threads }),
+            ...(options.limit === undefined ? {} : { limit: options.limit }),
+            ...(options.sample === undefined
+              ? {}
+              : { sample: { count: options.sample, seed: options.seed } }),
+            ...(options.shard === undefined ? {} : { shard: options.shard }),
+            onProgress: (p) => report(p.done, p.total),
+            signal: interrupt.signal,
+          });
+          writeResults(options.output, results);
+          if (options.json) {
+            writeJson(io, results);
+            return;
+          }
+          const m = results.metrics;
+          const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+          io.stdout.write(
+            `${modelPath}: top-1 ${pct(m.top1)}, top-5 ${pct(m.top5)}, macro F1 ${m.macro_f1.toFixed(4)} on ${m.item_count} images` +
+              ` (${results.failures.length} unreadable), ${results.timings.images_per_second.toFixed(1)} images/s\n`,
+          );
+          if ('agreement' in m) {
+            io.stdout.write(
+              `vs baseline ${options.baseline}: top-1 ${pct(m.baseline_top1)}, delta ${(100 * m.top1_delta).toFixed(2)} points ` +
+                `(95% CI ${(100 * m.top1_delta_ci95[0]).toFixed(2)} … ${(100 * m.top1_delta_ci95[1]).toFixed(2)}, McNemar p ${m.mcnemar_p.toPrecision(3)}), ` +
+                `agreement ${pct(m.agreement)}, mean KL ${m.mean_kl.toExponential(3)}\n`,
+            );
+          }
+          io.stdout.write(`results: ${options.output}\n`);
+        } finally {
+          interrupt.dispose();
+        }
+      });
+  },
+};

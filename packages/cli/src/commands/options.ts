@@ -1,0 +1,28 @@
+import { InvalidArgumentError } from 'commander';
+
+/** commander parsers: a bad value becomes a usage error (exit 2) naming the option. */
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  return n;
+}
+
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+}
+
+export function integerList(value: string): number[] {
+  return value.split(',').map((part) => positiveInteger(part.trim()));
+}
+
+export function shardPosition(value: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || count < 1 || index >= count) {
+    throw new InvalidArgumentError('must be i/n with 0 ≤ i < n, e.g. 0/4');
+  }
+  return { index, count };
+}
