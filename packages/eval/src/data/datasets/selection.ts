@@ -1,4 +1,5 @@
 import { VitOptError } from '@vit-opt/graph';
+import { seededRandom } from '../../seeded-random.js';
 import type { DatasetItem } from './dataset.js';
 
 export interface ItemSelection {
@@ -54,7 +55,7 @@ export function selectItems(
 
 function sample(items: DatasetItem[], count: number, seed: number): DatasetItem[] {
   if (count >= items.length) return items;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const positions = Array.from(items.keys());
   for (let i = 0; i < count; i++) {
     const j = i + Math.floor(random() * (positions.length - i));
@@ -64,18 +65,6 @@ function sample(items: DatasetItem[], count: number, seed: number): DatasetItem[
     .slice(0, count)
     .sort((a, b) => a - b)
     .map((position) => items[position] as DatasetItem);
-}
-
-/** mulberry32: a small, fast 32-bit PRNG; uniform floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function requireInteger(value: number, min: number, max: number, option: string): void {
