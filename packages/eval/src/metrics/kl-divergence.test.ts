@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../seeded-random.js';
+import { seededRandom } from '../data/seeded-random.js';
 import { klDivergence, logSoftmax } from './kl-divergence.js';
 
 const kl = (p: number[], q: number[]): number =>

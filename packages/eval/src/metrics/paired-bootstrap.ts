@@ -1,6 +1,6 @@
 import { VitOptError } from '@vit-opt/graph';
 import { quantileOfSorted } from './quantile.js';
-import { seededRandom } from '../seeded-random.js';
+import { seededRandom } from '../data/seeded-random.js';
 
 export interface BootstrapOptions {
   /** How many resamples; 2,000 puts the 2.5% and 97.5% points on about 50 resamples each. */

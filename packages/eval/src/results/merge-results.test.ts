@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isVitOptError } from '@vit-opt/graph';
 import { ClassificationAccumulator } from '../metrics/classification-accumulator.js';
-import { seededRandom } from '../seeded-random.js';
+import { seededRandom } from '../data/seeded-random.js';
 import { buildEvalResults } from './build-eval-results.js';
 import { mergeResults, type ShardResults } from './merge-results.js';
 import type {

@@ -1,6 +1,6 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { VitOptError } from '@vit-opt/graph';
-import { seededRandom } from '../seeded-random.js';
+import { seededRandom } from '../data/seeded-random.js';
 import type { BenchInput } from '../results/results-document.js';
 
 /** A model input as the benchmark sees it: its declared shape, batch dimension first. */

@@ -1,5 +1,5 @@
 import { VitOptError } from '@vit-opt/graph';
-import { seededRandom } from '../../seeded-random.js';
+import { seededRandom } from '../seeded-random.js';
 import type { DatasetItem } from './dataset.js';
 
 export interface ItemSelection {
