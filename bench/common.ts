@@ -32,7 +32,10 @@ export async function interleaved<T extends string>(
   rounds: number,
   variants: Record<T, () => unknown | Promise<unknown>>,
 ): Promise<Record<T, number[]>> {
-  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, [] as number[]])) as Record<T, number[]>;
+  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, [] as number[]])) as Record<
+    T,
+    number[]
+  >;
   for (let r = 0; r < rounds; r++) {
     for (const key of Object.keys(variants) as T[]) {
       const started = performance.now();
@@ -41,4 +44,44 @@ export async function interleaved<T extends string>(
     }
   }
   return times;
+}
+
+/**
+ * `interleaved` over labelled runs, also recording each run's CPU time for the whole process:
+ * other processes on shared cores stretch wall time but not the work a run does.
+ */
+export async function interleavedWithCpuTime(
+  rounds: number,
+  labels: readonly string[],
+  run: (label: string) => Promise<unknown>,
+): Promise<{ wallMs: Record<string, number[]>; cpuMs: Record<string, number[]> }> {
+  const cpuMs: Record<string, number[]> = Object.fromEntries(labels.map((label) => [label, []]));
+  const wallMs = await interleaved(
+    rounds,
+    Object.fromEntries(
+      labels.map((label) => [
+        label,
+        async () => {
+          const before = process.cpuUsage();
+          await run(label);
+          const used = process.cpuUsage(before);
+          cpuMs[label]!.push((used.user + used.system) / 1000);
+        },
+      ]),
+    ),
+  );
+  return { wallMs, cpuMs };
+}
+
+/** Cosine similarity of two equally long vectors (logits of two model variants). */
+export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(aa * bb);
 }

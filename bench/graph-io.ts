@@ -23,12 +23,20 @@ const times = await interleaved(rounds, {
 const readMs = median(times.read);
 const loadMs = median(times.load);
 console.log(`read file   median ${readMs.toFixed(1)} ms over ${rounds} rounds`);
-console.log(`loadModel   median ${loadMs.toFixed(1)} ms  (${(loadMs / readMs).toFixed(2)}× the read; target ≤ 2×)`);
+console.log(
+  `loadModel   median ${loadMs.toFixed(1)} ms  (${(loadMs / readMs).toFixed(2)}× the read; target ≤ 2×)`,
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'vit-opt-bench-'));
 const model = loadModel(path);
-const saveTimes = (await interleaved(Math.max(3, rounds >> 1), { save: () => saveModel(model, join(dir, 'out.onnx')) })).save;
-console.log(`saveModel   median ${median(saveTimes).toFixed(1)} ms (${(median(saveTimes) / readMs).toFixed(2)}× the read)`);
+const saveTimes = (
+  await interleaved(Math.max(3, rounds >> 1), {
+    save: () => saveModel(model, join(dir, 'out.onnx')),
+  })
+).save;
+console.log(
+  `saveModel   median ${median(saveTimes).toFixed(1)} ms (${(median(saveTimes) / readMs).toFixed(2)}× the read)`,
+);
 rmSync(dir, { recursive: true, force: true });
 
 const cli = 'packages/cli/bin/vit-opt.js';
@@ -42,4 +50,6 @@ for (let r = 0; r < 3; r++) {
   rss.push(Number(run.stderr.trim().split('\n').at(-1)) * 1024);
 }
 const peak = median(rss);
-console.log(`inspect     peak RSS median ${mib(peak)} (${(peak / fileBytes).toFixed(2)}× the file; target ≤ 1.5×)`);
+console.log(
+  `inspect     peak RSS median ${mib(peak)} (${(peak / fileBytes).toFixed(2)}× the file; target ≤ 1.5×)`,
+);

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 
 const SOURCE = 'fixtures/preprocess/images';
-const SOURCE_PHOTOS = ['astronaut-400x400.jpg', 'coffee-400x267.webp', 'rocket-portrait-225x400.jpg', 'motorcycle-wide-400x81.jpg', 'chelsea-200x133.png'];
+const SOURCE_PHOTOS = [
+  'astronaut-400x400.jpg',
+  'coffee-400x267.webp',
+  'rocket-portrait-225x400.jpg',
+  'motorcycle-wide-400x81.jpg',
+  'chelsea-200x133.png',
+];
 
 /**
  * A folder of `count` JPEG photos (crops, flips and rescales of the committed test photos, 300–
@@ -20,7 +26,9 @@ export async function benchPhotoFolder(count: number): Promise<string> {
     const longSide = 300 + ((i * 37) % 200);
     let image = sharp(source).resize({ width: longSide, height: longSide, fit: 'inside' });
     if (i % 2 === 1) image = image.flop();
-    await image.jpeg({ quality: 85 }).toFile(join(classDir, `photo-${String(i).padStart(4, '0')}.jpg`));
+    await image
+      .jpeg({ quality: 85 })
+      .toFile(join(classDir, `photo-${String(i).padStart(4, '0')}.jpg`));
   }
   return root;
 }

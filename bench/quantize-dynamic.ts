@@ -15,7 +15,15 @@ import { decodeModel, encodeModel, loadModel, saveModel, type Model } from '@vit
 import { quantizeDynamic, type DynamicQuantizationOptions } from '@vit-opt/quantize';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { interleaved, machine, median, mib, requireVitBase } from './common.js';
+import {
+  cosineSimilarity,
+  interleaved,
+  interleavedWithCpuTime,
+  machine,
+  median,
+  mib,
+  requireVitBase,
+} from './common.js';
 
 const CHILD_FLAG = '--quantize-child';
 const thisFile = fileURLToPath(import.meta.url);
@@ -139,24 +147,10 @@ try {
 
   for (const label of Object.keys(sessions))
     for (let w = 0; w < 5; w++) await run(label, images[0]!);
-  // CPU time of the whole process (both intra-op threads) per run, beside wall time: other
-  // processes on the shared cores stretch wall time but not the work a run does.
-  const cpuMs: Record<string, number[]> = Object.fromEntries(
-    Object.keys(sessions).map((l) => [l, []]),
-  );
-  const latency = await interleaved(
+  const { wallMs: latency, cpuMs } = await interleavedWithCpuTime(
     latencyRounds,
-    Object.fromEntries(
-      Object.keys(sessions).map((label) => [
-        label,
-        async () => {
-          const before = process.cpuUsage();
-          await run(label, images[0]!);
-          const used = process.cpuUsage(before);
-          cpuMs[label]!.push((used.user + used.system) / 1000);
-        },
-      ]),
-    ),
+    Object.keys(sessions),
+    (label) => run(label, images[0]!),
   );
   const fp32Ms = median(latency.fp32!);
   const fp32CpuMs = median(cpuMs.fp32!);
@@ -188,7 +182,7 @@ try {
   for (const label of Object.keys(sessions).filter((l) => l !== 'fp32')) {
     const cosines: number[] = [];
     for (const pixels of images)
-      cosines.push(cosine(await run('fp32', pixels), await run(label, pixels)));
+      cosines.push(cosineSimilarity(await run('fp32', pixels), await run(label, pixels)));
     console.log(
       `${label.padEnd(26)} min ${Math.min(...cosines).toFixed(5)}, median ${median(cosines).toFixed(5)}`,
     );
@@ -256,16 +250,4 @@ async function realImages(count: number): Promise<Float32Array[]> {
       return pixels;
     }),
   );
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(aa * bb);
 }

@@ -14,7 +14,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeModel, encodeModel, loadModel, saveModel, type Model } from '@vit-opt/graph';
-import { findPreprocessorConfig, loadPreprocessConfig, type InputFeeds, type PreprocessConfig } from '@vit-opt/eval/data';
+import {
+  findPreprocessorConfig,
+  loadPreprocessConfig,
+  type InputFeeds,
+  type PreprocessConfig,
+} from '@vit-opt/eval/data';
 import { quantizeDynamic } from '@vit-opt/quantize';
 import * as ort from 'onnxruntime-node';
 // Imported from source until @vit-opt/quantize's index exports static quantization.
@@ -24,7 +29,14 @@ import { imageFolderFeeds } from '@vit-opt/quantize';
 import { loadRanges, saveRanges } from '@vit-opt/quantize';
 import { quantizeStatic } from '@vit-opt/quantize';
 import type { StaticQuantizationOptions } from '@vit-opt/quantize';
-import { interleaved, machine, median, mib, requireVitBase } from './common.js';
+import {
+  cosineSimilarity,
+  interleavedWithCpuTime,
+  machine,
+  median,
+  mib,
+  requireVitBase,
+} from './common.js';
 
 const CHILD_FLAG = '--calibrate-child';
 const CALIBRATION_IMAGES = 'fixtures/data/fashion-mnist/calib';
@@ -36,37 +48,71 @@ if (process.argv[2] === CHILD_FLAG) {
   const [, , , modelPath, method, output, batchSize] = process.argv as string[];
   const started = performance.now();
   const model = loadModel(modelPath!);
-  const images = await imageFolderFeeds(model, CALIBRATION_IMAGES, { preprocess: await preprocessOf(modelPath!), batchSize: Number(batchSize) });
+  const images = await imageFolderFeeds(model, CALIBRATION_IMAGES, {
+    preprocess: await preprocessOf(modelPath!),
+    batchSize: Number(batchSize),
+  });
   const calibrating = performance.now();
   const ranges = await calibrate(model, images.feeds, { method: method as CalibrationMethod });
   const calibrateMs = performance.now() - calibrating;
   saveRanges(output!, ranges);
-  console.log(JSON.stringify({ calibrateMs, totalMs: performance.now() - started, samples: ranges.sampleCount, tensors: Object.keys(ranges.tensors).length }));
+  console.log(
+    JSON.stringify({
+      calibrateMs,
+      totalMs: performance.now() - started,
+      samples: ranges.sampleCount,
+      tensors: Object.keys(ranges.tensors).length,
+    }),
+  );
   process.exit(0);
 }
 
 const path = requireVitBase(process.argv[2]);
-const methods = (process.env.METHODS ?? 'minmax,percentile,entropy').split(',') as CalibrationMethod[];
+const methods = (process.env.METHODS ?? 'minmax,percentile,entropy').split(
+  ',',
+) as CalibrationMethod[];
 const calibrationBatch = Number(process.env.CALIB_BATCH ?? 2);
 const latencyRounds = Number(process.env.LATENCY_ROUNDS ?? 40);
 const fileBytes = statSync(path).size;
-console.log(`command: npm run bench quantize-static${process.argv[2] === undefined ? '' : ` -- ${process.argv[2]}`}`);
+console.log(
+  `command: npm run bench quantize-static${process.argv[2] === undefined ? '' : ` -- ${process.argv[2]}`}`,
+);
 console.log(`model: ${path} (${mib(fileBytes)})`);
 console.log(`machine: ${machine()}`);
 
 const scratch = mkdtempSync(join(tmpdir(), 'vit-opt-bench-static-'));
 try {
-  console.log(`\n(a) calibration on the ${CALIBRATION_IMAGES} images, batches of ${calibrationBatch}, one child process per method`);
+  console.log(
+    `\n(a) calibration on the ${CALIBRATION_IMAGES} images, batches of ${calibrationBatch}, one child process per method`,
+  );
   const rangesFiles = new Map<CalibrationMethod, string>();
   for (const method of methods) {
     const output = join(scratch, `${method}.ranges.json`);
     const run = spawnSync(
       '/usr/bin/time',
-      ['-f', '%M', process.execPath, '--conditions=source', '--import', 'tsx', thisFile, CHILD_FLAG, path, method, output, String(calibrationBatch)],
+      [
+        '-f',
+        '%M',
+        process.execPath,
+        '--conditions=source',
+        '--import',
+        'tsx',
+        thisFile,
+        CHILD_FLAG,
+        path,
+        method,
+        output,
+        String(calibrationBatch),
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     if (run.status !== 0) throw new Error(`${method} calibration child failed: ${run.stderr}`);
-    const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { calibrateMs: number; totalMs: number; samples: number; tensors: number };
+    const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+      calibrateMs: number;
+      totalMs: number;
+      samples: number;
+      tensors: number;
+    };
     const peakRss = Number(run.stderr.trim().split('\n').at(-1)) * 1024;
     rangesFiles.set(method, output);
     console.log(
@@ -86,27 +132,43 @@ try {
   const staticSession = await createSession(staticModel, optimizedPath('static (default)'));
   const int8Bytes = statSync(join(scratch, 'static.onnx')).size;
   console.log(`quantizeStatic ${quantizeMs.toFixed(0)} ms`);
-  console.log(`file: fp32 ${mib(fileBytes)} → static int8 ${mib(int8Bytes)} (${((100 * int8Bytes) / fileBytes).toFixed(1)}%; target ≤ 26%)`);
+  console.log(
+    `file: fp32 ${mib(fileBytes)} → static int8 ${mib(int8Bytes)} (${((100 * int8Bytes) / fileBytes).toFixed(1)}%; target ≤ 26%)`,
+  );
 
   console.log('\n(c) latency, batch 1, 2 intra-op threads, sessions side by side, spinning off');
   const preprocess = await preprocessOf(path);
   // The QOperator layout quantizes other tensors (every MatMul's own output): its ranges come from
   // 32 of the calibration images, enough for its speed and its cosine.
-  const qoperatorImages = await imageFolderFeeds(float, CALIBRATION_IMAGES, { preprocess, batchSize: calibrationBatch, limit: 32 });
+  const qoperatorImages = await imageFolderFeeds(float, CALIBRATION_IMAGES, {
+    preprocess,
+    batchSize: calibrationBatch,
+    limit: 32,
+  });
   const qoperatorRanges = await calibrate(float, qoperatorImages.feeds, { format: 'qoperator' });
-  const layouts: Record<string, { ranges: ActivationRanges; options: StaticQuantizationOptions }> = {
-    'static (default)': { ranges, options: {} },
-    'static per-tensor': { ranges, options: { perChannel: false } },
-    'static weighted only': { ranges, options: { quantizeActivationMatMuls: false } },
-    'static s8 activations': { ranges, options: { activationType: 'int8' } },
-    'static QOperator': { ranges: qoperatorRanges, options: { format: 'qoperator' } },
-  };
+  const layouts: Record<string, { ranges: ActivationRanges; options: StaticQuantizationOptions }> =
+    {
+      'static (default)': { ranges, options: {} },
+      'static per-tensor': { ranges, options: { perChannel: false } },
+      'static weighted only': { ranges, options: { quantizeActivationMatMuls: false } },
+      'static s8 activations': { ranges, options: { activationType: 'int8' } },
+      'static QOperator': { ranges: qoperatorRanges, options: { format: 'qoperator' } },
+    };
   const sessions: Record<string, ort.InferenceSession> = { fp32: await createSession(float) };
   const dynamicModel = decodeModel(encodeModel(float));
   quantizeDynamic(dynamicModel);
-  sessions['dynamic int8'] = await createSession(dynamicModel, join(scratch, 'dynamic.optimized.onnx'));
+  sessions['dynamic int8'] = await createSession(
+    dynamicModel,
+    join(scratch, 'dynamic.optimized.onnx'),
+  );
   for (const [label, layout] of Object.entries(layouts)) {
-    sessions[label] = label === 'static (default)' ? staticSession : await createSession(quantized(float, layout.ranges, layout.options), optimizedPath(label));
+    sessions[label] =
+      label === 'static (default)'
+        ? staticSession
+        : await createSession(
+            quantized(float, layout.ranges, layout.options),
+            optimizedPath(label),
+          );
   }
 
   const images = await validationImages(float, preprocess, 20);
@@ -114,48 +176,52 @@ try {
   const outputName = sessions.fp32!.outputNames[0]!;
   const run = async (label: string, feeds: InputFeeds): Promise<Float32Array> => {
     const input = feeds[inputName]!;
-    return (await sessions[label]!.run({ [inputName]: new ort.Tensor('float32', input.data, [...input.dims]) }))[outputName]!.data as Float32Array;
+    return (
+      await sessions[label]!.run({
+        [inputName]: new ort.Tensor('float32', input.data, [...input.dims]),
+      })
+    )[outputName]!.data as Float32Array;
   };
-  for (const label of Object.keys(sessions)) for (let w = 0; w < 5; w++) await run(label, images[0]!);
-  // CPU time of the whole process per run, beside wall time: other processes on the shared cores
-  // stretch wall time but not the work a run does.
-  const cpuMs: Record<string, number[]> = Object.fromEntries(Object.keys(sessions).map((label) => [label, []]));
-  const latency = await interleaved(
+  for (const label of Object.keys(sessions))
+    for (let w = 0; w < 5; w++) await run(label, images[0]!);
+  const { wallMs: latency, cpuMs } = await interleavedWithCpuTime(
     latencyRounds,
-    Object.fromEntries(
-      Object.keys(sessions).map((label) => [
-        label,
-        async () => {
-          const before = process.cpuUsage();
-          await run(label, images[0]!);
-          const used = process.cpuUsage(before);
-          cpuMs[label]!.push((used.user + used.system) / 1000);
-        },
-      ]),
-    ),
+    Object.keys(sessions),
+    (label) => run(label, images[0]!),
   );
   const fp32Ms = median(latency.fp32!);
   const dynamicMs = median(latency['dynamic int8']!);
   for (const label of Object.keys(sessions)) {
     const ms = median(latency[label]!);
     // The ratio within each round (runs seconds apart) shrugs off load that comes and goes.
-    const perRound = (reference: string): number => median(latency[label]!.map((t, round) => latency[reference]![round]! / t));
+    const perRound = (reference: string): number =>
+      median(latency[label]!.map((t, round) => latency[reference]![round]! / t));
     const ratios =
       label === 'fp32'
         ? ''
         : `  ${(fp32Ms / ms).toFixed(2)}× fp32 (per-round ${perRound('fp32').toFixed(2)}×)` +
-          (label.startsWith('static') ? `, ${(dynamicMs / ms).toFixed(2)}× dynamic (per-round ${perRound('dynamic int8').toFixed(2)}×)` : '');
-    console.log(`${label.padEnd(22)} median ${ms.toFixed(1)} ms over ${latencyRounds} interleaved runs${ratios}`);
+          (label.startsWith('static')
+            ? `, ${(dynamicMs / ms).toFixed(2)}× dynamic (per-round ${perRound('dynamic int8').toFixed(2)}×)`
+            : '');
+    console.log(
+      `${label.padEnd(22)} median ${ms.toFixed(1)} ms over ${latencyRounds} interleaved runs${ratios}`,
+    );
     console.log(`${''.padEnd(22)} CPU time median ${median(cpuMs[label]!).toFixed(1)} ms`);
   }
-  for (const label of Object.keys(layouts)) console.log(`${label.padEnd(22)} onnxruntime ran ${kernelCounts(optimizedPath(label))}`);
+  for (const label of Object.keys(layouts))
+    console.log(`${label.padEnd(22)} onnxruntime ran ${kernelCounts(optimizedPath(label))}`);
 
-  console.log(`\n(d) logits cosine to fp32 on ${images.length} Fashion-MNIST validation images resized to 224 (target ≥ 0.99)`);
+  console.log(
+    `\n(d) logits cosine to fp32 on ${images.length} Fashion-MNIST validation images resized to 224 (target ≥ 0.99)`,
+  );
   const reference = await Promise.all(images.map((feeds) => run('fp32', feeds)));
   for (const label of Object.keys(sessions).filter((l) => l !== 'fp32')) {
     const cosines: number[] = [];
-    for (const [i, feeds] of images.entries()) cosines.push(cosine(reference[i]!, await run(label, feeds)));
-    console.log(`${label.padEnd(22)} min ${Math.min(...cosines).toFixed(5)}, median ${median(cosines).toFixed(5)}`);
+    for (const [i, feeds] of images.entries())
+      cosines.push(cosineSimilarity(reference[i]!, await run(label, feeds)));
+    console.log(
+      `${label.padEnd(22)} min ${Math.min(...cosines).toFixed(5)}, median ${median(cosines).toFixed(5)}`,
+    );
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
@@ -171,13 +237,20 @@ async function preprocessOf(modelPath: string): Promise<PreprocessConfig> {
   return loadPreprocessConfig(config);
 }
 
-function quantized(float: Model, ranges: ActivationRanges, options: StaticQuantizationOptions): Model {
+function quantized(
+  float: Model,
+  ranges: ActivationRanges,
+  options: StaticQuantizationOptions,
+): Model {
   const model = decodeModel(encodeModel(float));
   quantizeStatic(model, ranges, options);
   return model;
 }
 
-async function createSession(model: Model, optimizedModelPath?: string): Promise<ort.InferenceSession> {
+async function createSession(
+  model: Model,
+  optimizedModelPath?: string,
+): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(encodeModel(model), {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
@@ -194,27 +267,24 @@ async function createSession(model: Model, optimizedModelPath?: string): Promise
 function kernelCounts(optimized: string): string {
   const counts = new Map<string, number>();
   for (const node of loadModel(optimized).graph.allNodes()) {
-    if (/^(Q|Dequantize|Quantize)|Integer|QGemm/.test(node.opType)) counts.set(node.opType, (counts.get(node.opType) ?? 0) + 1);
+    if (/^(Q|Dequantize|Quantize)|Integer|QGemm/.test(node.opType))
+      counts.set(node.opType, (counts.get(node.opType) ?? 0) + 1);
   }
   return [...counts].map(([op, n]) => `${n} ${op}`).join(', ');
 }
 
 /** Validation images one at a time (batch 1), preprocessed as the model expects. */
-async function validationImages(model: Model, preprocess: PreprocessConfig, count: number): Promise<InputFeeds[]> {
-  const images = await imageFolderFeeds(model, VALIDATION_IMAGES, { preprocess, batchSize: 1, limit: count });
+async function validationImages(
+  model: Model,
+  preprocess: PreprocessConfig,
+  count: number,
+): Promise<InputFeeds[]> {
+  const images = await imageFolderFeeds(model, VALIDATION_IMAGES, {
+    preprocess,
+    batchSize: 1,
+    limit: count,
+  });
   const feeds: InputFeeds[] = [];
   for await (const batch of images.feeds) feeds.push(batch);
   return feeds;
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(aa * bb);
 }
