@@ -33,6 +33,10 @@ export interface AttentionMatch {
   readonly output: LinearMatch | undefined;
   /** Features of the query (heads × head_dim): less than the hidden size once heads are pruned. */
   readonly width: number;
+  /** The product of the constant scalings of Q·Kᵀ (1/√head_dim as exported); undefined if computed. */
+  readonly scale: number | undefined;
+  /** Whether something (a mask, a relative-position bias) is added to the scores before Softmax. */
+  readonly addsToScores: boolean;
   readonly layout: HeadLayout | undefined;
 }
 
@@ -80,6 +84,8 @@ function matchAttention(softmax: Node): AttentionMatch | undefined {
     value: value.linear,
     output: outputProjectionAfter(context.output(0)),
     width,
+    scale,
+    addsToScores: scores.addsToScores,
     layout,
   };
 }
@@ -91,19 +97,23 @@ const MAX_PATH_OPS = 8;
  * The Q·Kᵀ MatMul feeding a Softmax, through the scaling (Div/Mul by a constant), an additive mask
  * or bias, and casts. `scale` is the product of the constant scalings, undefined if one is computed.
  */
-function scoresBehind(softmax: Node): { node: Node; scale: number | undefined } | undefined {
+function scoresBehind(
+  softmax: Node,
+): { node: Node; scale: number | undefined; addsToScores: boolean } | undefined {
   let current = softmax.inputs[0];
   let scale: number | undefined = 1;
+  let addsToScores = false;
   for (let step = 0; current !== undefined && step < MAX_PATH_OPS; step++) {
     const node = current.producer();
     if (isOp(node, 'MatMul'))
-      return variableInputs(node).length === 2 ? { node, scale } : undefined;
+      return variableInputs(node).length === 2 ? { node, scale, addsToScores } : undefined;
     if (isOp(node, 'Mul', 'Div')) {
       const scaling = scalingOf(node);
       scale =
         scale === undefined || scaling.factor === undefined ? undefined : scale * scaling.factor;
       current = scaling.data;
     } else if (isOp(node, 'Add')) {
+      addsToScores = true;
       current = splitConstantOperand(node)?.variable ?? node.inputs[0];
     } else if (isOp(node, 'Cast', 'Identity', 'Reshape')) {
       current = node.inputs[0];

@@ -1,12 +1,21 @@
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
-import { isOp, scalarConstant, splitConstantOperand } from './graph-walk.js';
+import { isOp, scalarConstant, smallConstantNumbers, splitConstantOperand } from './graph-walk.js';
 
 /** A LayerNorm: one LayerNormalization node, or the ops an older opset export spells it with. */
 export interface LayerNormMatch {
   readonly style: 'fused' | 'decomposed';
   /** Every node of the LayerNorm; the last one produces its result. */
   readonly nodes: readonly Node[];
+  /** The normalized tensor. */
+  readonly input: Value;
+  /** γ and β, when applied (constants in a decomposed LayerNorm). */
+  readonly scale: Value | undefined;
+  readonly bias: Value | undefined;
+  /** ε; undefined when a decomposed LayerNorm adds a computed one. */
+  readonly epsilon: number | undefined;
+  /** The normalized axes: [-1] for the usual last-axis LayerNorm, undefined when computed. */
+  readonly axes: readonly number[] | undefined;
 }
 
 /** LayerNorm as JSON: its style and node names. */
@@ -48,8 +57,9 @@ export function describeLayerNorm(match: LayerNormMatch): LayerNorm {
  */
 export function matchLayerNorm(value: Value): LayerNormMatch | undefined {
   const last = value.producer();
-  if (isOp(last, 'LayerNormalization')) return { style: 'fused', nodes: [last] };
+  if (isOp(last, 'LayerNormalization')) return fusedLayerNorm(last);
   const nodes: Node[] = [];
+  const affine = new Map<string, Value>();
   let current: Value | undefined = value;
   for (const affineOp of ['Add', 'Mul']) {
     const node: Node | undefined = current?.producer();
@@ -57,6 +67,7 @@ export function matchLayerNorm(value: Value): LayerNormMatch | undefined {
     const split = splitConstantOperand(node);
     if (split === undefined) continue;
     nodes.push(node);
+    affine.set(affineOp, split.constant);
     current = split.variable;
   }
   const normalize = current?.producer();
@@ -65,10 +76,37 @@ export function matchLayerNorm(value: Value): LayerNormMatch | undefined {
   const centering = centeringNodes(parts.centered);
   const deviation = deviationNodes(parts.deviation, parts.centered);
   if (centering === undefined || deviation === undefined) return undefined;
+  const [mean] = centering as [Node, Node];
+  const epsilonAdd = deviation.find((n) => n.opType === 'Add');
   return {
     style: 'decomposed',
     nodes: [...centering, ...deviation, ...parts.nodes, ...nodes.reverse()],
+    input: mean.input(0),
+    scale: affine.get('Mul'),
+    bias: affine.get('Add'),
+    epsilon:
+      epsilonAdd === undefined ? 0 : scalarConstant(splitConstantOperand(epsilonAdd)?.constant),
+    axes: reducedAxes(mean),
   };
+}
+
+function fusedLayerNorm(node: Node): LayerNormMatch {
+  return {
+    style: 'fused',
+    nodes: [node],
+    input: node.input(0),
+    scale: node.inputs[1],
+    bias: node.inputs[2],
+    epsilon: node.float('epsilon', 1e-5),
+    // LayerNormalization normalizes from `axis` to the last axis; only axis -1 is one axis.
+    axes: node.int('axis', -1) === -1 ? [-1] : undefined,
+  };
+}
+
+/** A ReduceMean's axes: an attribute before opset 18, a constant input from it. */
+function reducedAxes(mean: Node): number[] | undefined {
+  const axes = mean.ints('axes') ?? smallConstantNumbers(mean.inputs[1]);
+  return axes === undefined ? undefined : [...axes];
 }
 
 /** centered / std, or centered · Reciprocal(std). */
