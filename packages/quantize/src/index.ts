@@ -50,15 +50,42 @@ export type {
 // Static int8: calibration, the QDQ/QOperator rewrite, and the per-layer error report.
 export { calibrate } from './calibration/calibrate.js';
 export type { CalibrationOptions, CalibrationProgress } from './calibration/calibration-options.js';
-export type { ActivationRanges, CalibrationMethod, TensorRange } from './calibration/activation-ranges.js';
+export type {
+  ActivationRanges,
+  CalibrationMethod,
+  TensorRange,
+} from './calibration/activation-ranges.js';
 export { imageFolderFeeds } from './calibration/image-folder-feeds.js';
-export type { CalibrationImages, ImageFolderFeedsOptions } from './calibration/image-folder-feeds.js';
+export type {
+  CalibrationImages,
+  ImageFolderFeedsOptions,
+} from './calibration/image-folder-feeds.js';
 export { loadRanges, saveRanges } from './calibration/ranges-file.js';
 export { quantizeStatic, quantizeStaticPass } from './static/quantize-static.js';
 export type { QuantizedActivation, StaticQuantizationReport } from './static/quantize-static.js';
-export type { ActivationElementType, QuantizedModelFormat, StaticLayoutOptions, StaticOpType, StaticQuantizationOptions, WeightElementType } from './static/static-options.js';
+export type {
+  ActivationElementType,
+  QuantizedModelFormat,
+  StaticLayoutOptions,
+  StaticOpType,
+  StaticQuantizationOptions,
+  WeightElementType,
+} from './static/static-options.js';
 export { buildQuantizationReport } from './report/build-report.js';
 export type { QuantizationErrorReport, QuantizationReportOptions } from './report/build-report.js';
 export { formatReport } from './report/format-report.js';
 export type { FormatReportOptions } from './report/format-report.js';
 export type { TensorError } from './report/tensor-error.js';
+// Transformer fusion into onnxruntime's contrib ops, before quantization.
+export {
+  fuseTransformer,
+  fuseTransformerPass,
+  summarizeFusion,
+} from './fusion/fuse-transformer.js';
+export type {
+  TransformerFusionOptions,
+  TransformerFusionReport,
+} from './fusion/fuse-transformer.js';
+export type { AttentionFusionStyle } from './fusion/attention-fusion.js';
+export type { GeluFusionStyle } from './fusion/gelu-fusion.js';
+export type { SkippedFusion } from './fusion/fusion-graph.js';

@@ -18,6 +18,8 @@ it('exports a deliberate public API', () => {
       "findWeightedNodes",
       "float16Bits",
       "formatReport",
+      "fuseTransformer",
+      "fuseTransformerPass",
       "imageFolderFeeds",
       "int8Range",
       "loadRanges",
@@ -34,6 +36,7 @@ it('exports a deliberate public API', () => {
       "roundHalfToEven",
       "saveRanges",
       "sqnrDb",
+      "summarizeFusion",
       "summarizeReport",
       "writeRecipe",
     ]

@@ -67,16 +67,9 @@ export function findWeightedNodes(model: Model, selection: NodeSelection): Weigh
     const skip = (reason: string): void => {
       skipped.push({ name: node.name, opType: node.opType, reason });
     };
-    const excludedBy = selection.excludeNodes.find((pattern) => pattern.test(node.name));
-    if (excludedBy !== undefined) {
-      skip(`excluded by excludeNodes ${String(excludedBy)}`);
-      continue;
-    }
-    if (
-      selection.includeNodes.length > 0 &&
-      !selection.includeNodes.some((pattern) => pattern.test(node.name))
-    ) {
-      skip('matches no includeNodes pattern');
+    const deselected = deselectionReason(node, selection);
+    if (deselected !== undefined) {
+      skip(deselected);
       continue;
     }
     const match = node.opType === 'Conv' ? matchConv(node) : matchMatMul(node);
@@ -93,6 +86,66 @@ export function findWeightedNodes(model: Model, selection: NodeSelection): Weigh
     found.push(match);
   }
   return { found, skipped };
+}
+
+/** Why the include/exclude patterns leave `node` out, or undefined when they select it. */
+export function deselectionReason(node: Node, selection: NodeSelection): string | undefined {
+  const excludedBy = selection.excludeNodes.find((pattern) => pattern.test(node.name));
+  if (excludedBy !== undefined) return `excluded by excludeNodes ${String(excludedBy)}`;
+  if (
+    selection.includeNodes.length > 0 &&
+    !selection.includeNodes.some((pattern) => pattern.test(node.name))
+  )
+    return 'matches no includeNodes pattern';
+  return undefined;
+}
+
+/**
+ * A com.microsoft Attention (made by fuseTransformer) with a constant packed q/k/v weight
+ * [D, 3·W] and bias [3·W], and no mask or past state: what QAttention computes.
+ */
+export interface WeightedAttention {
+  readonly node: Node;
+  readonly activation: Value;
+  readonly weightValue: Value;
+  readonly weight: Tensor;
+  readonly bias: Value;
+}
+
+/** The fused Attention nodes a dynamic quantization can turn into QAttention, and those it cannot. */
+export function findAttentionNodes(
+  model: Model,
+  selection: NodeSelection,
+): { found: WeightedAttention[]; skipped: SkippedNode[] } {
+  const found: WeightedAttention[] = [];
+  const skipped: SkippedNode[] = [];
+  if (!selection.opTypes.includes('Attention')) return { found, skipped };
+  for (const node of model.graph.nodes) {
+    if (node.domain !== 'com.microsoft' || node.opType !== 'Attention') continue;
+    const reason = deselectionReason(node, selection) ?? matchAttention(node);
+    if (typeof reason === 'string') {
+      skipped.push({ name: node.name, opType: node.opType, reason });
+      continue;
+    }
+    found.push(reason);
+  }
+  return { found, skipped };
+}
+
+/** Either the match, or why the node does not qualify. */
+function matchAttention(node: Node): WeightedAttention | string {
+  const [activation, weightValue, bias] = node.inputs;
+  if (activation === undefined || weightValue === undefined || bias === undefined)
+    return 'an input is missing';
+  if (node.inputs.length > 3) return 'it has a mask, past state or attention bias';
+  if (node.attribute('qkv_hidden_sizes') !== undefined)
+    return 'its q, k and v differ in width (qkv_hidden_sizes), which QAttention does not take';
+  const weight = constantWeight(weightValue);
+  if (weight === undefined) return 'its weight is computed at run time, not a constant';
+  return (
+    weightProblem(weight, 2) ??
+    activationProblem(activation) ?? { node, activation, weightValue, weight, bias }
+  );
 }
 
 /** What a search looked for, for the "nothing to quantize" message. */

@@ -26,7 +26,7 @@ describe('option validation', () => {
       reduceRange: false,
       weightSymmetric: true,
       shareActivationQuantization: false,
-      opTypes: ['MatMul', 'Gemm'],
+      opTypes: ['MatMul', 'Gemm', 'Attention'],
       includeNodes: [],
       excludeNodes: [],
       minimumWeightElements: 0,
@@ -60,7 +60,7 @@ describe('option validation', () => {
     );
     expect(
       errorOf(() => normalizeDynamicOptions({ opTypes: ['MatMul', 'Softmax'] })).message,
-    ).toMatch(/option 'opTypes' may hold only MatMul, Gemm, Conv, got "Softmax"/);
+    ).toMatch(/option 'opTypes' may hold only MatMul, Gemm, Conv, Attention, got "Softmax"/);
     expect(errorOf(() => normalizeDynamicOptions({ minimumWeightElements: -1 })).message).toMatch(
       /'minimumWeightElements' must be an integer ≥ 0, got number -1/,
     );

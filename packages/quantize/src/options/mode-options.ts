@@ -18,7 +18,7 @@ export interface RecipeSourceOptions {
   sourceSha256?: string;
 }
 
-export type DynamicOpType = 'MatMul' | 'Gemm' | 'Conv';
+export type DynamicOpType = 'MatMul' | 'Gemm' | 'Conv' | 'Attention';
 
 export interface DynamicQuantizationOptions extends NodeSelectionOptions, RecipeSourceOptions {
   /**
@@ -33,7 +33,8 @@ export interface DynamicQuantizationOptions extends NodeSelectionOptions, Recipe
   /** Zero point 0 and scale max|w|/127 (default true); false spreads [min, max] over −128…127. */
   weightSymmetric?: boolean;
   /**
-   * Op types to quantize (default MatMul and Gemm). Conv (the patch embedding) is left float
+   * Op types to quantize (default MatMul, Gemm and Attention — the com.microsoft op
+   * fuseTransformer makes, which becomes QAttention). Conv (the patch embedding) is left float
    * unless listed. Listed, it becomes DynamicQuantizeLinear → ConvInteger → Cast → Mul → Add:
    * onnxruntime fuses none of that chain (there is no dynamic counterpart of
    * DynamicQuantizeMatMul for Conv), its CPU ConvInteger takes only a per-tensor weight zero
@@ -86,7 +87,11 @@ export function normalizeDynamicOptions(options: unknown): DynamicQuantizationSe
     reduceRange: read.boolean('reduceRange', false),
     weightSymmetric: read.boolean('weightSymmetric', true),
     shareActivationQuantization: read.boolean('shareActivationQuantization', false),
-    opTypes: read.someOf<DynamicOpType>('opTypes', ['MatMul', 'Gemm'], ['MatMul', 'Gemm', 'Conv']),
+    opTypes: read.someOf<DynamicOpType>(
+      'opTypes',
+      ['MatMul', 'Gemm', 'Attention'],
+      ['MatMul', 'Gemm', 'Conv', 'Attention'],
+    ),
     ...readSelection(read),
     sourceSha256: read.sha256('sourceSha256'),
   };

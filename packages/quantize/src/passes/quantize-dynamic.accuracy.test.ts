@@ -11,6 +11,8 @@ import {
   type FixtureName,
 } from '../testing/fixtures.js';
 import { argmaxRows, createSession, runLogits } from '../testing/onnxruntime.js';
+import type { Model } from '@vit-opt/graph';
+import { fuseTransformer } from '../fusion/fuse-transformer.js';
 import { quantizeDynamic } from './quantize-dynamic.js';
 
 interface Batch {
@@ -73,25 +75,36 @@ async function predictions(
   return predicted;
 }
 
-describe.each(FIXTURE_NAMES)('dynamic int8 accuracy on %s', (name) => {
-  it('keeps top-1 on the 1,000 validation images within 0.3 points of fp32, agreeing on ≥ 99% of them', async () => {
-    const batches = await validationBatches(name, 125);
-    const labels = batches.flatMap((b) => b.labels);
-    expect(labels).toHaveLength(1000);
-    const float = loadFixture(name);
-    const quantized = loadFixture(name);
-    quantizeDynamic(quantized);
-    const floatPredictions = await predictions(await createSession(float), batches);
-    const int8Predictions = await predictions(await createSession(quantized), batches);
+const VARIANTS = {
+  'dynamic int8': (model: Model) => quantizeDynamic(model),
+  'transformer fusion + dynamic int8 (QAttention)': (model: Model) => {
+    fuseTransformer(model);
+    quantizeDynamic(model);
+  },
+} as const;
 
-    const top1 = (predicted: number[]): number =>
-      predicted.filter((p, i) => p === labels[i]).length / labels.length;
-    const agreement =
-      int8Predictions.filter((p, i) => p === floatPredictions[i]).length / labels.length;
-    console.log(
-      `${name}: top-1 fp32 ${(100 * top1(floatPredictions)).toFixed(1)}%, int8 ${(100 * top1(int8Predictions)).toFixed(1)}%, agreement ${(100 * agreement).toFixed(1)}%`,
-    );
-    expect(Math.abs(top1(int8Predictions) - top1(floatPredictions))).toBeLessThanOrEqual(0.003);
-    expect(agreement).toBeGreaterThanOrEqual(0.99);
-  });
+describe.each(FIXTURE_NAMES)('dynamic int8 accuracy on %s', (name) => {
+  it.each(Object.keys(VARIANTS) as (keyof typeof VARIANTS)[])(
+    '%s keeps top-1 on the 1,000 validation images within 0.3 points of fp32, agreeing on ≥ 99% of them',
+    async (variant) => {
+      const batches = await validationBatches(name, 125);
+      const labels = batches.flatMap((b) => b.labels);
+      expect(labels).toHaveLength(1000);
+      const float = loadFixture(name);
+      const quantized = loadFixture(name);
+      VARIANTS[variant](quantized);
+      const floatPredictions = await predictions(await createSession(float), batches);
+      const int8Predictions = await predictions(await createSession(quantized), batches);
+
+      const top1 = (predicted: number[]): number =>
+        predicted.filter((p, i) => p === labels[i]).length / labels.length;
+      const agreement =
+        int8Predictions.filter((p, i) => p === floatPredictions[i]).length / labels.length;
+      console.log(
+        `${name}, ${variant}: top-1 fp32 ${(100 * top1(floatPredictions)).toFixed(1)}%, int8 ${(100 * top1(int8Predictions)).toFixed(1)}%, agreement ${(100 * agreement).toFixed(1)}%`,
+      );
+      expect(Math.abs(top1(int8Predictions) - top1(floatPredictions))).toBeLessThanOrEqual(0.003);
+      expect(agreement).toBeGreaterThanOrEqual(0.99);
+    },
+  );
 });

@@ -324,7 +324,7 @@ describe.each(FIXTURE_NAMES)('quantizeDynamic on the %s fixture', (name) => {
     expect(recipe).toMatchObject({
       tool: 'vit-opt',
       mode: 'dynamic',
-      options: { perChannel: false, weightSymmetric: true, opTypes: ['MatMul', 'Gemm'] },
+      options: { perChannel: false, weightSymmetric: true, opTypes: ['MatMul', 'Gemm', 'Attention'] },
       source: { producer: 'pytorch 1.13.0', sha256: 'f'.repeat(64) },
     });
   });

@@ -9,8 +9,10 @@ import {
   type Value,
 } from '@vit-opt/graph';
 import {
+  findAttentionNodes,
   findWeightedNodes,
   matMulWeightData,
+  type WeightedAttention,
   type WeightedConv,
   type WeightedMatMul,
 } from '../graph/weighted-nodes.js';
@@ -61,23 +63,31 @@ export function quantizeDynamic(
   assertNotQuantized(model, 'quantize dynamically');
   assertOpset(model, DYNAMIC_MIN_OPSET, 'dynamic quantization (DynamicQuantizeLinear)');
   const search = findWeightedNodes(model, settings);
-  if (search.found.length === 0) throw nothingToQuantizeError(settings);
+  const attention = findAttentionNodes(model, settings);
+  if (search.found.length === 0 && attention.found.length === 0)
+    throw nothingToQuantizeError(settings);
   const recipe = makeRecipe(model, 'dynamic', settingsForRecipe(settings), settings.sourceSha256);
   const sizeBytesBefore = initializerBytes(model);
-  const quantizedWeights = quantizeWeights(search.found, settings);
+  const quantizedWeights = quantizeWeights([...search.found, ...attention.found], settings);
   const rewriter = new DynamicRewriter(
     model.graph,
     settings.shareActivationQuantization,
     quantizedWeights,
   );
-  const quantizedNodes = search.found.map((match) =>
-    match.kind === 'conv' ? rewriter.quantizeConv(match) : rewriter.quantizeMatMul(match),
-  );
-  removeUnusedWeights(search.found.flatMap(replacedConstants));
+  const quantizedNodes = [
+    ...attention.found.map((match) => rewriter.quantizeAttention(match)),
+    ...search.found.map((match) =>
+      match.kind === 'conv' ? rewriter.quantizeConv(match) : rewriter.quantizeMatMul(match),
+    ),
+  ];
+  removeUnusedWeights([
+    ...search.found.flatMap(replacedConstants),
+    ...attention.found.map((match) => match.weightValue),
+  ]);
   writeRecipe(model, recipe);
   return {
     quantizedNodes,
-    skipped: search.skipped,
+    skipped: [...attention.skipped, ...search.skipped],
     sizeBytesBefore,
     sizeBytesAfter: initializerBytes(model),
   };
@@ -111,7 +121,7 @@ interface WeightInitializers {
  * fails the call before the model is touched. Weights tied between nodes are quantized once.
  */
 function quantizeWeights(
-  matches: readonly (WeightedMatMul | WeightedConv)[],
+  matches: readonly (WeightedMatMul | WeightedConv | WeightedAttention)[],
   settings: DynamicQuantizationSettings,
 ): Map<Value, QuantizedInt8Weight> {
   const weights = new Map<Value, QuantizedInt8Weight>();
@@ -119,16 +129,18 @@ function quantizeWeights(
   const distinctScales = new Set<number>();
   for (const match of matches) {
     if (weights.has(match.weightValue)) continue;
+    const kind = 'kind' in match ? match.kind : 'attention';
     const scheme = {
       elementType: 'int8' as const,
       symmetric: settings.weightSymmetric,
       reduceRange: settings.reduceRange,
-      // One scale per output column N (axis 1 of B); Conv stays per-tensor (see quantizeConv).
-      channelAxis: settings.perChannel && match.kind === 'matmul' ? 1 : undefined,
+      // One scale per output column N (axis 1 of B, of the packed q/k/v weight too); Conv stays
+      // per-tensor (see quantizeConv).
+      channelAxis: settings.perChannel && kind !== 'conv' ? 1 : undefined,
       distinctScales,
     };
     const weight =
-      match.kind === 'matmul'
+      'kind' in match && match.kind === 'matmul'
         ? quantizeInt8Weight(matMulWeightData(match, reader), [match.k, match.n], scheme)
         : quantizeInt8Weight(reader.read(match.weight), match.weight.dims, scheme);
     weights.set(match.weightValue, weight);
@@ -172,6 +184,42 @@ class DynamicRewriter {
       return addGemmBias(this.#graph, match, rescaled, node);
     });
     if (match.bias === undefined) putConstantBiasSecond(output);
+    return this.#report(match);
+  }
+
+  /**
+   * DynamicQuantizeLinear(X) → com.microsoft QAttention(X_q, W_q, bias, X_scale, W_scale, —,
+   * X_zp, W_zp): the input is quantized once for q, k and v, which one integer GEMM computes
+   * (onnxruntime prepacks the weight per head); the attention itself stays float inside the op.
+   */
+  quantizeAttention(match: WeightedAttention): QuantizedNode {
+    const { node } = match;
+    const weight = this.#weightInitializers(match.weightValue, match.weight.dims);
+    replaceSingleOutputNode(node, () => {
+      const activation = this.#quantizedActivation(match.activation, node);
+      return this.#graph
+        .addNode(
+          {
+            opType: 'QAttention',
+            domain: node.domain,
+            name: `${node.name}_quant`,
+            inputs: [
+              activation.values,
+              weight.values,
+              match.bias,
+              activation.scale,
+              weight.scale,
+              undefined,
+              activation.zeroPoint,
+              weight.zeroPoint,
+            ],
+            outputs: [`${node.output(0).name}_quantized`],
+            attributes: [...node.attributes.values()],
+          },
+          { before: node },
+        )
+        .output(0);
+    });
     return this.#report(match);
   }
 
@@ -304,7 +352,7 @@ class DynamicRewriter {
     return initializers;
   }
 
-  #report(match: WeightedMatMul | WeightedConv): QuantizedNode {
+  #report(match: WeightedMatMul | WeightedConv | WeightedAttention): QuantizedNode {
     const weight = this.#quantizedWeights.get(match.weightValue)!;
     return {
       name: match.node.name,

@@ -1,0 +1,179 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { validateModel, type Model } from '@vit-opt/graph';
+import { quantizeDynamic } from '../passes/quantize-dynamic.js';
+import { fixtureTestData, loadFixture, type FixtureName } from '../testing/fixtures.js';
+import { cosineSimilarity, createSession, opCounts, runLogits } from '../testing/onnxruntime.js';
+import {
+  fuseTransformer,
+  fuseTransformerPass,
+  type TransformerFusionOptions,
+} from './fuse-transformer.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'vit-opt-fusion-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The model's logits on its four test images, from onnxruntime. */
+async function logitsOf(model: Model, name: FixtureName): Promise<Float32Array> {
+  const { pixels, dims } = fixtureTestData(name);
+  return runLogits(await createSession(model), pixels, dims);
+}
+
+function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+function opTypes(model: Model): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const node of model.graph.nodes) counts.set(node.opType, (counts.get(node.opType) ?? 0) + 1);
+  return counts;
+}
+
+async function fusedLogits(name: FixtureName, options: TransformerFusionOptions = {}) {
+  const model = loadFixture(name);
+  const report = fuseTransformer(model, options);
+  expect(validateModel(model)).toEqual([]);
+  return { model, report, logits: await logitsOf(model, name) };
+}
+
+describe('fuseTransformer on the Hugging Face-style ViT (separate q/k/v)', () => {
+  const name = 'vit-tiny-hf';
+
+  it('fuses each of the 4 attention blocks into one com.microsoft Attention, computing the same logits', async () => {
+    const reference = await logitsOf(loadFixture(name), name);
+    const { model, report, logits } = await fusedLogits(name);
+    expect(report.attention).toHaveLength(4);
+    expect(report.gelu).toHaveLength(4);
+    expect(report.skipLayerNorm).toHaveLength(0);
+    const ops = opTypes(model);
+    expect(ops.get('Attention')).toBe(4);
+    expect(ops.get('Softmax')).toBeUndefined();
+    // q, k and v (12 MatMuls) are packed into the Attention ops; out-projection and MLP remain.
+    expect(ops.get('MatMul')).toBe(12);
+    expect(model.opsetImports.get('com.microsoft')).toBe(1);
+    expect(model.graph.nodes.find((n) => n.opType === 'Attention')!.domain).toBe('com.microsoft');
+    expect(maxAbsDifference(logits, reference)).toBeLessThan(1e-4);
+  });
+
+  it('fuses into MultiHeadAttention over the q/k/v projections when asked', async () => {
+    const reference = await logitsOf(loadFixture(name), name);
+    const { model, report, logits } = await fusedLogits(name, { attention: 'multi-head' });
+    expect(report.attention).toHaveLength(4);
+    expect(opTypes(model).get('MultiHeadAttention')).toBe(4);
+    expect(opTypes(model).get('MatMul')).toBe(24);
+    expect(maxAbsDifference(logits, reference)).toBeLessThan(1e-4);
+  });
+
+  it('fuses residual Add + LayerNorm into SkipLayerNormalization when asked, the first LayerNorm (after a constant position embedding) excepted', async () => {
+    const reference = await logitsOf(loadFixture(name), name);
+    const { model, report, logits } = await fusedLogits(name, { skipLayerNorm: true });
+    // Two per layer: before the MLP, and before the next layer's attention or the final norm.
+    expect(report.skipLayerNorm).toHaveLength(8);
+    expect(report.skipped.map((s) => s.reason)).toContain(
+      'one summand is a constant (the position embedding), not a residual branch',
+    );
+    expect(opTypes(model).get('SkipLayerNormalization')).toBe(8);
+    expect(maxAbsDifference(logits, reference)).toBeLessThan(1e-4);
+  });
+
+  it('takes the Linear bias into BiasGelu when asked', async () => {
+    const reference = await logitsOf(loadFixture(name), name);
+    const { model, report, logits } = await fusedLogits(name, { gelu: 'bias-gelu' });
+    expect(report.biasGelu).toHaveLength(4);
+    expect(report.gelu).toHaveLength(0);
+    expect(opTypes(model).get('BiasGelu')).toBe(4);
+    expect(opTypes(model).get('Erf')).toBeUndefined();
+    expect(maxAbsDifference(logits, reference)).toBeLessThan(1e-4);
+  });
+
+  it('lets dynamic quantization turn the fused Attention into QAttention, which onnxruntime runs as such', async () => {
+    const float = loadFixture(name);
+    const model = loadFixture(name);
+    fuseTransformer(model);
+    const report = quantizeDynamic(model);
+    expect(report.quantizedNodes.filter((n) => n.opType === 'Attention')).toHaveLength(4);
+    expect(opTypes(model).get('QAttention')).toBe(4);
+    expect(opTypes(model).get('Attention')).toBeUndefined();
+    const optimizedPath = join(scratch, 'qattention.onnx');
+    const { pixels, dims } = fixtureTestData(name);
+    const logits = await runLogits(
+      await createSession(model, { optimizedModelPath: optimizedPath }),
+      pixels,
+      dims,
+    );
+    expect(opCounts(optimizedPath).get('QAttention')).toBe(4);
+    expect(cosineSimilarity(logits, await logitsOf(float, name))).toBeGreaterThan(0.999);
+  });
+
+  it('quantizes the packed q/k/v weight per output column with perChannel', async () => {
+    const model = loadFixture(name);
+    fuseTransformer(model);
+    const report = quantizeDynamic(model, { perChannel: true });
+    const attention = report.quantizedNodes.filter((n) => n.opType === 'Attention');
+    expect(attention.every((n) => n.perChannel)).toBe(true);
+    const logits = await logitsOf(model, name);
+    expect(cosineSimilarity(logits, await logitsOf(loadFixture(name), name))).toBeGreaterThan(
+      0.999,
+    );
+  });
+
+  it('leaves Attention float when excluded by name, quantizing the rest', async () => {
+    const model = loadFixture(name);
+    fuseTransformer(model);
+    const report = quantizeDynamic(model, { excludeNodes: ['Attention$'] });
+    expect(opTypes(model).get('Attention')).toBe(4);
+    expect(report.skipped.filter((s) => s.opType === 'Attention')).toHaveLength(4);
+    expect(opTypes(model).get('QAttention')).toBeUndefined();
+    await logitsOf(model, name);
+  });
+});
+
+describe('fuseTransformer on the torchvision-style ViT (packed in-projection)', () => {
+  const name = 'vit-tiny-tv';
+
+  it('leaves its attention alone, saying why, fuses the GELUs, and computes the same logits', async () => {
+    const reference = await logitsOf(loadFixture(name), name);
+    const { report, logits } = await fusedLogits(name);
+    expect(report.attention).toHaveLength(0);
+    expect(report.skipped).toHaveLength(4);
+    expect(report.skipped[0]!.reason).toMatch(/packed in-projection \(torchvision style\)/);
+    expect(report.gelu).toHaveLength(4);
+    expect(maxAbsDifference(logits, reference)).toBeLessThan(1e-4);
+  });
+
+  it('fuses its residual LayerNorms when asked', async () => {
+    const reference = await logitsOf(loadFixture(name), name);
+    const { report, logits } = await fusedLogits(name, { skipLayerNorm: true, gelu: 'bias-gelu' });
+    expect(report.skipLayerNorm).toHaveLength(8);
+    expect(report.biasGelu).toHaveLength(4);
+    expect(maxAbsDifference(logits, reference)).toBeLessThan(1e-4);
+  });
+});
+
+describe('fuseTransformer input checks', () => {
+  it('refuses an already quantized model', () => {
+    const model = loadFixture('vit-tiny-hf');
+    quantizeDynamic(model);
+    expect(() => fuseTransformer(model)).toThrow(
+      'the model is already quantized; fuse the float model, then quantize it',
+    );
+  });
+
+  it('names a wrong option and the values it takes', () => {
+    const model = loadFixture('vit-tiny-hf');
+    expect(() => fuseTransformer(model, { attention: 'flash' as never })).toThrow(/attention/);
+    expect(() => fuseTransformerPass({ gelu: 'fast' as never })).toThrow(/gelu/);
+  });
+
+  it('runs as a pass whose note counts what it fused, and changes nothing the second time', async () => {
+    const model = loadFixture('vit-tiny-hf');
+    const pass = fuseTransformerPass();
+    const first = await pass.run(model, {});
+    expect(first).toEqual({ modified: true, notes: ['fused 4 attention, 4 Gelu'] });
+    expect(await pass.run(model, {})).toEqual({ modified: false });
+  });
+});
