@@ -3,6 +3,7 @@ import { VitOptError } from '@vit-opt/graph';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { reportFailure } from './errors.js';
 import { captureIo } from './io.js';
+import { InterruptedError } from './progress.js';
 
 describe('reportFailure', () => {
   afterEach(() => vi.unstubAllEnvs());
@@ -39,6 +40,12 @@ describe('reportFailure', () => {
     expect(text.split('\n')[0]).toBe('error: left an invalid model');
     expect(text).toContain('caused by: RangeError: index 9');
     expect(text).toMatch(/\n\s+at /);
+  });
+
+  it('reports Ctrl-C as one line and exits 130, as a shell does', () => {
+    const io = captureIo();
+    expect(reportFailure(new InterruptedError(), io)).toBe(130);
+    expect(io.stderrText()).toBe('interrupted (Ctrl-C): no results written\n');
   });
 
   it('leaves usage errors to commander, which has printed them, and exits 2', () => {

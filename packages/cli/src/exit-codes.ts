@@ -7,4 +7,6 @@ export const ExitCode = {
   usage: 2,
   /** A bug in vit-opt. */
   internal: 70,
+  /** Stopped by Ctrl-C (128 + SIGINT, as shells report it); nothing was written. */
+  interrupted: 130,
 } as const;

@@ -1,18 +1,21 @@
 import type { CliIo } from './io.js';
 
+/** Reports progress; `close()` ends a line left open on a terminal, before an error is printed. */
+export interface ProgressReporter {
+  (done: number, total: number): void;
+  close(): void;
+}
+
 /**
  * Progress with rate and ETA on stderr: one line redrawn in place on a terminal, plain lines at
  * most every few seconds otherwise (CI logs), so a pipeline's log shows the run is alive.
  */
-export function progressReporter(
-  io: CliIo,
-  label: string,
-  unit: string,
-): (done: number, total: number) => void {
+export function progressReporter(io: CliIo, label: string, unit: string): ProgressReporter {
   const started = performance.now();
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
   let lastPrinted = 0;
-  return (done, total) => {
+  let lineOpen = false;
+  const report = (done: number, total: number): void => {
     const now = performance.now();
     const finished = done >= total;
     if (!finished && now - lastPrinted < (tty ? 100 : 5000)) return;
@@ -23,13 +26,28 @@ export function progressReporter(
     const percent = total > 0 ? Math.floor((100 * done) / total) : 0;
     const line = `${label} ${percent}% ${done}/${total} ${unit}, ${rate.toFixed(1)} ${unit}/s, ETA ${eta.toFixed(0)} s`;
     io.stderr.write(tty ? `\r${line}${finished ? '\n' : ''}` : `${line}\n`);
+    lineOpen = tty && !finished;
   };
+  return Object.assign(report, {
+    close(): void {
+      if (lineOpen) io.stderr.write('\n');
+      lineOpen = false;
+    },
+  });
+}
+
+/** The reason a run stopped by Ctrl-C fails with: an expected end, not a bug (see errors.ts). */
+export class InterruptedError extends Error {
+  constructor() {
+    super('interrupted (Ctrl-C): no results written');
+    this.name = 'InterruptedError';
+  }
 }
 
 /** An AbortSignal that Ctrl-C fires, so a run stops between batches and writes nothing. */
 export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const onInterrupt = () => controller.abort(new Error('interrupted (Ctrl-C): no results written'));
+  const onInterrupt = () => controller.abort(new InterruptedError());
   process.once('SIGINT', onInterrupt);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onInterrupt) };
 }
