@@ -1,5 +1,4 @@
-import { realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
 import {
   formatBytes,
   loadModel,
@@ -11,6 +10,7 @@ import {
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
+import { isSameFile } from '../paths.js';
 
 interface SimplifyOptions {
   output: string;
@@ -75,17 +75,6 @@ export const simplifyCommand: CliCommand = {
 async function onnxRuntimeEvaluator(): Promise<ConstantEvaluator> {
   const { createOnnxRuntimeEvaluator } = await import('@vit-opt/eval');
   return createOnnxRuntimeEvaluator();
-}
-
-function isSameFile(a: string, b: string): boolean {
-  const canonical = (path: string): string => {
-    try {
-      return realpathSync(path);
-    } catch {
-      return resolve(path);
-    }
-  };
-  return canonical(a) === canonical(b);
 }
 
 function printResult(io: CliIo, result: SimplifyResult): void {
