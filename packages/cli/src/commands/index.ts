@@ -3,12 +3,14 @@ import { benchCommand } from './bench.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
+import { quantizeCommand } from './quantize.js';
 import { simplifyCommand } from './simplify.js';
 
 /** Every command of the program, in the order `vit-opt --help` lists them. */
 export const commands: readonly CliCommand[] = [
   inspectCommand,
   simplifyCommand,
+  quantizeCommand,
   evalCommand,
   mergeCommand,
   benchCommand,

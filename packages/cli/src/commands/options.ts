@@ -26,3 +26,21 @@ export function shardPosition(value: string): { index: number; count: number } {
   }
   return { index, count };
 }
+
+export function finiteNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError('must be a number');
+  return n;
+}
+
+/** A repeatable regular-expression option: each occurrence adds one pattern. */
+export function regularExpressions(value: string, previous: RegExp[] | undefined): RegExp[] {
+  try {
+    return [...(previous ?? []), new RegExp(value)];
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `is not a valid regular expression (${(error as Error).message})`,
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import { formatBytes } from '@vit-opt/graph';
+import type {
+  CalibrationMethod,
+  Float16Report,
+  QuantizationErrorReport,
+  QuantizationReport,
+  Recipe,
+  RecipeMode,
+  StaticQuantizationReport,
+} from '@vit-opt/quantize';
+import type { CliIo } from '../io.js';
+
+/** What `vit-opt quantize --json` prints. */
+export interface QuantizeSummary {
+  mode: RecipeMode;
+  input: string;
+  output: string;
+  inputSizeBytes: number;
+  outputSizeBytes: number;
+  /** Where static quantization's activation ranges came from; null for the other modes. */
+  calibration: {
+    source: 'images' | 'ranges-file';
+    path: string;
+    method: CalibrationMethod;
+    sampleCount: number;
+  } | null;
+  savedRanges: string | null;
+  report: string | null;
+  /** The recipe written into the model's metadata_props. */
+  recipe: Recipe;
+  /** The mode's own report, as @vit-opt/quantize returns it. */
+  quantization: QuantizationReport | StaticQuantizationReport | Float16Report;
+}
+
+/** The summary for a terminal: what was done, to which file, at what size. */
+export function printSummary(
+  io: CliIo,
+  summary: QuantizeSummary,
+  errorReport: QuantizationErrorReport | undefined,
+): void {
+  const q = summary.quantization;
+  const nodes =
+    'float32Nodes' in q
+      ? `${q.convertedConstants} constants to float16, ${q.float32Nodes.length} nodes kept float32`
+      : `${q.quantizedNodes.length} quantized` +
+        ('activationMatMuls' in q
+          ? ` (and ${q.activationMatMuls.length} activation MatMuls)`
+          : '') +
+        `, ${q.skipped.length} left float`;
+  const lines = [
+    `quantized ${summary.input} → ${summary.output}`,
+    `  mode       ${describeRecipe(summary.recipe)}`,
+    `  nodes      ${nodes}`,
+    `  file size  ${formatBytes(summary.inputSizeBytes)} → ${formatBytes(summary.outputSizeBytes)} (${percentChange(summary.inputSizeBytes, summary.outputSizeBytes)})`,
+  ];
+  const c = summary.calibration;
+  if (c !== null) {
+    const over = `${c.method} over ${c.sampleCount} images`;
+    lines.push(`  ranges     ${c.source === 'images' ? over : `${c.path} (${over})`}`);
+    if (summary.savedRanges !== null) lines.push(`             saved to ${summary.savedRanges}`);
+  }
+  if (summary.report !== null && errorReport !== undefined) {
+    const worst = errorReport.tensors[0];
+    lines.push(
+      `  report     ${summary.report}` +
+        (worst === undefined
+          ? ''
+          : ` (worst: ${worst.kind} ${worst.tensor}, ${worst.sqnrDb.toFixed(1)} dB SQNR)`),
+    );
+  }
+  io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** "static int8 QDQ, per-channel weights, uint8 activations": the recipe's main choices. */
+function describeRecipe(recipe: Recipe): string {
+  const o = recipe.options;
+  const weights = o.perChannel === true ? 'per-channel weights' : 'per-tensor weights';
+  switch (recipe.mode) {
+    case 'dynamic':
+      return `dynamic int8, ${weights}`;
+    case 'static':
+      return `static int8 ${String(o.format).toUpperCase()}, ${weights}, ${String(o.activationType)} activations`;
+    case 'fp16':
+      return `fp16, ${o.keepIoTypes === false ? 'float16' : 'float32'} inputs and outputs`;
+    case 'int4':
+      return `int4 weights in blocks of ${String(o.blockSize)}, ${o.symmetric === false ? 'asymmetric' : 'symmetric'}`;
+  }
+}
+
+/** "−71.2%" */
+function percentChange(before: number, after: number): string {
+  const percent = (100 * (after - before)) / before;
+  return `${percent < 0 ? '−' : '+'}${Math.abs(percent).toFixed(1)}%`;
+}

@@ -1,0 +1,378 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Option, type Command } from 'commander';
+import {
+  VitOptError,
+  decodeModel,
+  encodeModel,
+  isVitOptError,
+  loadModel,
+  runPasses,
+  saveModel,
+  writeFileAtomic,
+  type Model,
+  type Pass,
+} from '@vit-opt/graph';
+import {
+  findPreprocessorConfig,
+  loadPreprocessConfig,
+  type PreprocessConfig,
+} from '@vit-opt/eval/data';
+import {
+  assertNotQuantized,
+  assertOpset,
+  buildQuantizationReport,
+  calibrate,
+  convertFloat16,
+  formatReport,
+  imageFolderFeeds,
+  loadRanges,
+  quantizeDynamic,
+  quantizeStatic,
+  quantizeWeightsInt4,
+  readRecipe,
+  saveRanges,
+  type ActivationRanges,
+  type QuantizationErrorReport,
+} from '@vit-opt/quantize';
+import type { CliCommand } from '../command.js';
+import type { CliIo } from '../io.js';
+import { writeJson } from '../output.js';
+import { isSameFile } from '../paths.js';
+import { interruptSignal, progressReporter } from '../progress.js';
+import { finiteNumber, positiveInteger, regularExpressions } from './options.js';
+import {
+  MODES,
+  calibrationOptions,
+  checkFlagCombinations,
+  dynamicOptions,
+  flagOfOption,
+  float16Options,
+  int4Options,
+  opTypeList,
+  staticOptions,
+  type QuantizeFlags,
+} from './quantize-options.js';
+import { printSummary, type QuantizeSummary } from './quantize-summary.js';
+
+/**
+ * quantizeStatic's minimum ai.onnx opset (per-axis QuantizeLinear), which the library does not
+ * export. Checked before calibrating: onnxruntime would fail on such a model first, with its own
+ * multi-line message.
+ */
+const STATIC_MIN_OPSET = 13;
+
+/** Images the --report compares activations on, drawn across the classes of --calib. */
+const REPORT_SAMPLES = 8;
+
+/** The in-memory result of a run, before anything is written. */
+interface Quantized {
+  quantization: QuantizeSummary['quantization'];
+  ranges?: { values: ActivationRanges; source: 'images' | 'ranges-file'; path: string };
+  errorReport?: QuantizationErrorReport;
+}
+
+export const quantizeCommand: CliCommand = {
+  name: 'quantize',
+  define(command, io) {
+    command
+      .summary('quantize a model: dynamic or static int8, fp16, or int4 weights')
+      .description(
+        'Quantize a float32 model. dynamic: int8 weights, activations quantized at run time. static: int8 ' +
+          'weights and activations, with ranges calibrated on images (--calib) or read from a file (--ranges). ' +
+          'fp16: float16 weights and compute. int4: 4-bit block weights (MatMulNBits). The recipe goes into ' +
+          'the model’s metadata; every file is written atomically, and only once all the work succeeded.',
+      )
+      .argument('<model>', 'the float32 .onnx file')
+      .requiredOption('-o, --output <file>', 'where to write the quantized model')
+      .addOption(
+        new Option('--mode <mode>', 'what to quantize to').choices(MODES).makeOptionMandatory(),
+      )
+      .option('--json', 'print the summary as JSON', false)
+      .optionsGroup('Static int8 (--mode static):')
+      .option(
+        '--calib <dir>',
+        'calibration images, <dir>/<class>/<image>, preprocessed as the model’s preprocessor_config.json says',
+      )
+      .option(
+        '--calib-limit <n>',
+        'calibrate on N images drawn across the classes (default all)',
+        positiveInteger,
+      )
+      .addOption(
+        new Option('--calib-method <method>', 'how a range is chosen, minmax unless given').choices(
+          ['minmax', 'percentile', 'entropy'],
+        ),
+      )
+      .option(
+        '--percentile <p>',
+        'with --calib-method percentile: percent of values kept (default 99.999)',
+        finiteNumber,
+      )
+      .option('--save-ranges <file>', 'write the calibrated ranges, for --ranges later')
+      .option('--ranges <file>', 'use ranges saved by --save-ranges instead of calibrating')
+      .option(
+        '--report <file>',
+        'per-tensor SQNR on --calib images, worst first (JSON if it ends .json, else a table)',
+      )
+      .addOption(
+        new Option(
+          '--format <format>',
+          'qdq (the default): Q/DQ pairs onnxruntime fuses; qoperator: QLinear ops',
+        ).choices(['qdq', 'qoperator']),
+      )
+      .addOption(
+        new Option('--activation-type <type>', 'activation element type, u8 unless given').choices([
+          'u8',
+          's8',
+        ]),
+      )
+      .optionsGroup('Which nodes:')
+      .option(
+        '--op-types <list>',
+        'op types to quantize: MatMul,Gemm,Conv (int4: MatMul,Gemm)',
+        opTypeList,
+      )
+      .option(
+        '--include-nodes <regex>',
+        'only nodes whose name matches (repeatable)',
+        regularExpressions,
+      )
+      .option(
+        '--exclude-nodes <regex>',
+        'never nodes whose name matches; fp16: nodes kept float32 (repeatable)',
+        regularExpressions,
+      )
+      .optionsGroup('Weights:')
+      .addOption(
+        new Option(
+          '--per-channel',
+          'dynamic, static: one scale per output channel (static’s default)',
+        ).conflicts('perTensor'),
+      )
+      .option('--per-tensor', 'dynamic, static: one scale per weight (dynamic’s default)')
+      .option('--reduce-range', 'dynamic, static: 7-bit weights, for CPUs without VNNI')
+      .option('--asymmetric', 'dynamic, int4: weights with a zero point (default symmetric)')
+      .addOption(
+        new Option('--block-size <n>', 'int4: weights per block, 32 unless given').choices([
+          '32',
+          '64',
+          '128',
+        ]),
+      )
+      .option('--fp16-io', 'fp16: float16 model inputs and outputs (default float32, cast inside)')
+      .action(async (modelPath: string, flags: QuantizeFlags) => {
+        checkFlagCombinations(command, flags);
+        if (isSameFile(modelPath, flags.output)) {
+          command.error(
+            `error: --output ${flags.output} is the input model; write the quantized model elsewhere`,
+          );
+        }
+        const interrupt = interruptSignal();
+        try {
+          const model = loadModel(modelPath);
+          const sourceSha256 = await sha256OfFile(modelPath);
+          await runPasses(model, preparationPasses(flags), { validate: true });
+          const quantized = await quantize(
+            io,
+            model,
+            modelPath,
+            flags,
+            sourceSha256,
+            interrupt.signal,
+          );
+          // Written only now, when all the work succeeded: a failure or Ctrl-C leaves no file.
+          interrupt.signal.throwIfAborted();
+          saveModel(model, flags.output);
+          if (flags.saveRanges !== undefined && quantized.ranges !== undefined) {
+            saveRanges(flags.saveRanges, quantized.ranges.values);
+          }
+          if (flags.report !== undefined && quantized.errorReport !== undefined) {
+            writeFileAtomic(flags.report, reportText(flags.report, quantized.errorReport));
+          }
+          const summary = summarize(model, modelPath, flags, quantized);
+          if (flags.json) writeJson(io, summary);
+          else printSummary(io, summary, quantized.errorReport);
+        } catch (error) {
+          if (interrupt.signal.aborted) throw interrupt.signal.reason;
+          throw userError(error, command, modelPath, flags);
+        } finally {
+          interrupt.dispose();
+        }
+      });
+  },
+};
+
+/**
+ * Graph passes run on the float model before calibration and quantization, so that the ranges,
+ * the rewrite and the report all see the same graph. None yet: a fusion pass and its flag go here.
+ */
+function preparationPasses(_flags: QuantizeFlags): Pass[] {
+  return [];
+}
+
+async function quantize(
+  io: CliIo,
+  model: Model,
+  modelPath: string,
+  flags: QuantizeFlags,
+  sourceSha256: string,
+  signal: AbortSignal,
+): Promise<Quantized> {
+  switch (flags.mode) {
+    case 'dynamic':
+      return { quantization: quantizeDynamic(model, dynamicOptions(flags, sourceSha256)) };
+    case 'int4':
+      return { quantization: quantizeWeightsInt4(model, int4Options(flags, sourceSha256)) };
+    case 'fp16':
+      return { quantization: convertFloat16(model, float16Options(flags, sourceSha256)) };
+    case 'static':
+      return quantizeStaticWithRanges(io, model, modelPath, flags, sourceSha256, signal);
+  }
+}
+
+async function quantizeStaticWithRanges(
+  io: CliIo,
+  model: Model,
+  modelPath: string,
+  flags: QuantizeFlags,
+  sourceSha256: string,
+  signal: AbortSignal,
+): Promise<Quantized> {
+  // quantizeStatic's own checks, made before the images are read and calibrated on.
+  assertNotQuantized(model, 'quantize statically');
+  assertOpset(
+    model,
+    STATIC_MIN_OPSET,
+    'static quantization (per-axis QuantizeLinear/DequantizeLinear)',
+  );
+  const preprocess = flags.calib === undefined ? undefined : await modelPreprocessing(modelPath);
+  const float = flags.report === undefined ? undefined : decodeModel(encodeModel(model));
+  let ranges: NonNullable<Quantized['ranges']>;
+  if (flags.ranges !== undefined) {
+    ranges = { values: await loadRanges(flags.ranges), source: 'ranges-file', path: flags.ranges };
+  } else {
+    const calib = flags.calib!;
+    const values = await calibrateOnImages(io, model, calib, preprocess!, flags, signal);
+    ranges = { values, source: 'images', path: calib };
+  }
+  const quantization = quantizeStatic(model, ranges.values, staticOptions(flags, sourceSha256));
+  if (float === undefined) return { quantization, ranges };
+  const samples = await imageFolderFeeds(float, flags.calib!, {
+    preprocess: preprocess!,
+    limit: REPORT_SAMPLES,
+  });
+  const errorReport = await buildQuantizationReport(float, model, samples.feeds, {
+    sampleLimit: REPORT_SAMPLES,
+    signal,
+  });
+  return { quantization, ranges, errorReport };
+}
+
+/** Ranges from the images of `folder`, with a progress line (images done, rate, ETA). */
+async function calibrateOnImages(
+  io: CliIo,
+  model: Model,
+  folder: string,
+  preprocess: PreprocessConfig,
+  flags: QuantizeFlags,
+  signal: AbortSignal,
+): Promise<ActivationRanges> {
+  const images = await imageFolderFeeds(model, folder, { preprocess, limit: flags.calibLimit });
+  const progress = progressReporter(io, 'calibrating', 'images');
+  try {
+    return await calibrate(model, images.feeds, {
+      ...calibrationOptions(flags),
+      onProgress: (p) => progress(Math.min(p.samples, images.imageCount), images.imageCount),
+      signal,
+    });
+  } finally {
+    progress.close();
+  }
+}
+
+/** The preprocessing calibration images get: the model's own preprocessor_config.json. */
+async function modelPreprocessing(modelPath: string): Promise<PreprocessConfig> {
+  const path = await findPreprocessorConfig(modelPath);
+  if (path === null) {
+    throw new VitOptError(
+      'FILE_NOT_FOUND',
+      'no preprocessor_config.json beside the model; calibration preprocesses the images as it says',
+      { subject: modelPath },
+    );
+  }
+  return loadPreprocessConfig(path);
+}
+
+/** The source model's digest, recorded in the recipe: which file a variant was made from. */
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/**
+ * The library's errors, phrased for the command line: an invalid option value becomes a usage
+ * error naming its flag, and the subjects the library knows only by role ("model", "ranges")
+ * become the paths the user typed.
+ */
+function userError(
+  error: unknown,
+  command: Command,
+  modelPath: string,
+  flags: QuantizeFlags,
+): unknown {
+  if (!isVitOptError(error)) return error;
+  const flag = error.code === 'INVALID_ARGUMENT' ? flagOfOption(command, error.subject) : undefined;
+  if (flag !== undefined && error.message.includes(`option '${error.subject}'`)) {
+    command.error(`error: option '${flag}': ${error.message}`);
+  }
+  const paths: Record<string, string | undefined> = {
+    model: modelPath,
+    ranges: flags.ranges,
+    data: flags.calib,
+    samples: flags.calib,
+  };
+  const path =
+    error.subject === undefined || !Object.hasOwn(paths, error.subject)
+      ? undefined
+      : paths[error.subject];
+  if (path === undefined) return error;
+  return new VitOptError(error.code, error.message, { subject: path, cause: error });
+}
+
+function reportText(path: string, report: QuantizationErrorReport): string {
+  return path.endsWith('.json')
+    ? `${JSON.stringify(report, null, 2)}\n`
+    : `${formatReport(report, { limit: Infinity })}\n`;
+}
+
+function summarize(
+  model: Model,
+  modelPath: string,
+  flags: QuantizeFlags,
+  quantized: Quantized,
+): QuantizeSummary {
+  const { ranges } = quantized;
+  return {
+    mode: flags.mode,
+    input: modelPath,
+    output: flags.output,
+    inputSizeBytes: statSync(modelPath).size,
+    outputSizeBytes: statSync(flags.output).size,
+    calibration:
+      ranges === undefined
+        ? null
+        : {
+            source: ranges.source,
+            path: ranges.path,
+            method: ranges.values.method,
+            sampleCount: ranges.values.sampleCount,
+          },
+    savedRanges: ranges?.source === 'images' ? (flags.saveRanges ?? null) : null,
+    report: quantized.errorReport === undefined ? null : (flags.report ?? null),
+    recipe: readRecipe(model)!,
+    quantization: quantized.quantization,
+  };
+}
