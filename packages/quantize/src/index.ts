@@ -21,7 +21,7 @@ export type {
   RecipeSourceOptions,
 } from './options/mode-options.js';
 
-export { RECIPE_KEY, readRecipe, writeRecipe } from './recipe.js';
+export { FUSION_KEY, RECIPE_KEY, readRecipe, writeRecipe } from './recipe.js';
 export type { Recipe, RecipeMode } from './recipe.js';
 
 // Weight-quantization helpers, shared with static quantization and reports.

@@ -4,6 +4,9 @@ import { VitOptError, type Model } from '@vit-opt/graph';
 /** The metadata_props key that holds the recipe. */
 export const RECIPE_KEY = 'vit-opt.recipe';
 
+/** The metadata_props key fuseTransformer leaves its settings and counts under, for the recipe. */
+export const FUSION_KEY = 'vit-opt.fusion';
+
 export type RecipeMode = 'dynamic' | 'static' | 'fp16' | 'int4';
 
 /** How a model variant was made: written into the model so eval and report can say it. */
@@ -21,6 +24,8 @@ export interface Recipe {
     readonly producer: string;
     readonly sha256?: string;
   };
+  /** The transformer fusion run before quantizing: its options and what it fused. */
+  readonly fusion?: Readonly<Record<string, unknown>>;
 }
 
 /** A recipe for `model` (before it is changed: the producer is the source model's). */
@@ -31,6 +36,7 @@ export function makeRecipe(
   sourceSha256: string | undefined,
 ): Recipe {
   const producer = [model.producerName, model.producerVersion].filter((s) => s !== '').join(' ');
+  const fusion = model.metadataProps.get(FUSION_KEY);
   return {
     tool: 'vit-opt',
     version: quantizeVersion(),
@@ -38,6 +44,7 @@ export function makeRecipe(
     options,
     createdAt: new Date().toISOString(),
     source: sourceSha256 === undefined ? { producer } : { producer, sha256: sourceSha256 },
+    ...(fusion === undefined ? {} : { fusion: JSON.parse(fusion) as Record<string, unknown> }),
   };
 }
 

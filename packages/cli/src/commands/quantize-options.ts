@@ -34,6 +34,7 @@ export interface QuantizeFlags {
   asymmetric?: true;
   blockSize?: '32' | '64' | '128';
   fp16Io?: true;
+  fuseTransformer?: true;
   report?: string;
   json: boolean;
 }
@@ -62,6 +63,7 @@ const FLAG_MODES: Partial<Record<FlagKey, readonly RecipeMode[]>> = {
   asymmetric: ['dynamic', 'int4'],
   blockSize: ['int4'],
   fp16Io: ['fp16'],
+  fuseTransformer: ['dynamic'],
 };
 
 /** Flags that shape a calibration run, meaningless when the ranges come from --ranges. */

@@ -15,6 +15,8 @@ export interface QuantizeSummary {
   mode: RecipeMode;
   input: string;
   output: string;
+  /** The model's config.json / preprocessor_config.json, copied beside the output. */
+  copied: string[];
   inputSizeBytes: number;
   outputSizeBytes: number;
   /** Where static quantization's activation ranges came from; null for the other modes. */
@@ -50,9 +52,14 @@ export function printSummary(
   const lines = [
     `quantized ${summary.input} → ${summary.output}`,
     `  mode       ${describeRecipe(summary.recipe)}`,
+    ...(summary.recipe.fusion === undefined
+      ? []
+      : [`  fused      ${describeFusion(summary.recipe.fusion)}`]),
     `  nodes      ${nodes}`,
     `  file size  ${formatBytes(summary.inputSizeBytes)} → ${formatBytes(summary.outputSizeBytes)} (${percentChange(summary.inputSizeBytes, summary.outputSizeBytes)})`,
   ];
+  if (summary.copied.length > 0)
+    lines.push(`  copied     ${summary.copied.join(', ')} beside it, for vit-opt eval`);
   const c = summary.calibration;
   if (c !== null) {
     const over = `${c.method} over ${c.sampleCount} images`;
@@ -85,6 +92,21 @@ function describeRecipe(recipe: Recipe): string {
     case 'int4':
       return `int4 weights in blocks of ${String(o.blockSize)}, ${o.symmetric === false ? 'asymmetric' : 'symmetric'}`;
   }
+}
+
+/** "12 Attention, 12 Gelu": what --fuse-transformer made, from the recipe. */
+function describeFusion(fusion: Readonly<Record<string, unknown>>): string {
+  const fused = (fusion.fused ?? {}) as Record<string, number>;
+  const names: Record<string, string> = {
+    attention: 'attention',
+    skipLayerNorm: 'SkipLayerNormalization',
+    gelu: 'Gelu',
+    biasGelu: 'BiasGelu',
+  };
+  const parts = Object.entries(fused)
+    .filter(([, count]) => count > 0)
+    .map(([key, count]) => `${count} ${names[key] ?? key}`);
+  return parts.length === 0 ? 'nothing' : parts.join(', ');
 }
 
 /** "−71.2%" */

@@ -113,6 +113,30 @@ describe.each(['vit-tiny-hf', 'vit-tiny-tv'])('vit-opt quantize %s', (fixture) =
   );
 });
 
+describe('vit-opt quantize --fuse-transformer', () => {
+  it('fuses attention first, so that dynamic quantization makes QAttention, and says so in the summary and recipe', async () => {
+    const output = join(tempDir(), 'fused.onnx');
+    const { code, stdout } = await vitOpt(
+      'quantize',
+      HF,
+      '-o',
+      output,
+      '--mode',
+      'dynamic',
+      '--fuse-transformer',
+    );
+    expect(code).toBe(0);
+    expect(stdout).toContain('  fused      4 attention, 4 Gelu\n');
+    const model = loadModel(output);
+    expect(model.graph.nodes.filter((n) => n.opType === 'QAttention')).toHaveLength(4);
+    expect(readRecipe(model)!.fusion).toMatchObject({ fused: { attention: 4, gelu: 4 } });
+    const logits = await logitsOf(output, 'vit-tiny-hf');
+    const float32Logits = await logitsOf(HF, 'vit-tiny-hf');
+    expect(cosineSimilarity(logits, float32Logits)).toBeGreaterThan(0.99);
+    expect(top1(logits)).toEqual(top1(float32Logits));
+  });
+});
+
 describe('vit-opt quantize --json', () => {
   it('prints one summary object: paths, sizes, the recipe and the library’s own report', async () => {
     const output = join(tempDir(), 'int8.onnx');
@@ -132,6 +156,7 @@ describe('vit-opt quantize --json', () => {
       mode: 'dynamic',
       input: HF,
       output,
+      copied: ['config.json', 'preprocessor_config.json'],
       inputSizeBytes: readFileSync(HF).length,
       outputSizeBytes: readFileSync(output).length,
       calibration: null,
@@ -145,6 +170,12 @@ describe('vit-opt quantize --json', () => {
         sizeBytesAfter: expect.any(Number),
       },
     });
+    // A variant written to another folder gets the files `vit-opt eval` reads beside it.
+    expect(readdirSync(dirname(output)).sort()).toEqual([
+      'config.json',
+      'int8.onnx',
+      'preprocessor_config.json',
+    ]);
     expect(summary.quantization.quantizedNodes[0]).toMatchObject({
       name: expect.any(String),
       opType: 'MatMul',
@@ -560,6 +591,11 @@ describe('vit-opt quantize refuses a wrong command line with one line and the us
       'a flag of another mode',
       ['--mode', 'fp16', '--block-size', '64'],
       'error: --block-size applies to --mode int4, not fp16',
+    ],
+    [
+      '--fuse-transformer with a mode that would leave the fused attention float',
+      ['--mode', 'int4', '--fuse-transformer'],
+      'error: --fuse-transformer applies to --mode dynamic, not int4',
     ],
     [
       '--per-channel with --per-tensor',

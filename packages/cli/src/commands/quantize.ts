@@ -26,6 +26,7 @@ import {
   calibrate,
   convertFloat16,
   formatReport,
+  fuseTransformerPass,
   imageFolderFeeds,
   loadRanges,
   quantizeDynamic,
@@ -39,7 +40,7 @@ import {
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
-import { isSameFile } from '../paths.js';
+import { copyCompanionFiles, isSameFile } from '../paths.js';
 import { interruptSignal, progressReporter } from '../progress.js';
 import { finiteNumber, positiveInteger, regularExpressions } from './options.js';
 import {
@@ -162,6 +163,12 @@ export const quantizeCommand: CliCommand = {
         ]),
       )
       .option('--fp16-io', 'fp16: float16 model inputs and outputs (default float32, cast inside)')
+      .optionsGroup('Graph:')
+      .option(
+        '--fuse-transformer',
+        'dynamic: first fuse attention into onnxruntime’s Attention (quantized to QAttention) and the ' +
+          'GELU into Gelu, as onnxruntime’s transformer optimizer does; the model then needs onnxruntime',
+      )
       .action(async (modelPath: string, flags: QuantizeFlags) => {
         checkFlagCombinations(command, flags);
         if (isSameFile(modelPath, flags.output)) {
@@ -185,13 +192,14 @@ export const quantizeCommand: CliCommand = {
           // Written only now, when all the work succeeded: a failure or Ctrl-C leaves no file.
           interrupt.signal.throwIfAborted();
           saveModel(model, flags.output);
+          const companions = copyCompanionFiles(modelPath, flags.output);
           if (flags.saveRanges !== undefined && quantized.ranges !== undefined) {
             saveRanges(flags.saveRanges, quantized.ranges.values);
           }
           if (flags.report !== undefined && quantized.errorReport !== undefined) {
             writeFileAtomic(flags.report, reportText(flags.report, quantized.errorReport));
           }
-          const summary = summarize(model, modelPath, flags, quantized);
+          const summary = summarize(model, modelPath, flags, quantized, companions);
           if (flags.json) writeJson(io, summary);
           else printSummary(io, summary, quantized.errorReport);
         } catch (error) {
@@ -206,10 +214,10 @@ export const quantizeCommand: CliCommand = {
 
 /**
  * Graph passes run on the float model before calibration and quantization, so that the ranges,
- * the rewrite and the report all see the same graph. None yet: a fusion pass and its flag go here.
+ * the rewrite and the report all see the same graph.
  */
-function preparationPasses(_flags: QuantizeFlags): Pass[] {
-  return [];
+function preparationPasses(flags: QuantizeFlags): Pass[] {
+  return flags.fuseTransformer === true ? [fuseTransformerPass()] : [];
 }
 
 async function quantize(
@@ -353,12 +361,14 @@ function summarize(
   modelPath: string,
   flags: QuantizeFlags,
   quantized: Quantized,
+  companions: string[],
 ): QuantizeSummary {
   const { ranges } = quantized;
   return {
     mode: flags.mode,
     input: modelPath,
     output: flags.output,
+    copied: companions,
     inputSizeBytes: statSync(modelPath).size,
     outputSizeBytes: statSync(flags.output).size,
     calibration:

@@ -10,7 +10,7 @@ import {
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
-import { isSameFile } from '../paths.js';
+import { copyCompanionFiles, isSameFile } from '../paths.js';
 
 interface SimplifyOptions {
   output: string;
@@ -23,6 +23,8 @@ interface SimplifyOptions {
 interface SimplifyResult extends SimplifyReport {
   input: string;
   output: string;
+  /** The model's config.json / preprocessor_config.json, copied beside the output. */
+  copied: string[];
   constantFolding: boolean;
   inputSizeBytes: number;
   outputSizeBytes: number;
@@ -57,9 +59,11 @@ export const simplifyCommand: CliCommand = {
         const evaluator = options.fold ? await onnxRuntimeEvaluator() : undefined;
         const report = await simplify(model, { evaluator });
         saveModel(model, options.output);
+        const copied = copyCompanionFiles(modelPath, options.output);
         const result: SimplifyResult = {
           input: modelPath,
           output: options.output,
+          copied,
           constantFolding: options.fold,
           inputSizeBytes: statSync(modelPath).size,
           outputSizeBytes: statSync(options.output).size,
@@ -94,6 +98,7 @@ function printResult(io: CliIo, result: SimplifyResult): void {
     lines.push(`  round ${step.iteration}  ${step.pass.padEnd(width)}  ${step.notes.join('; ')}`);
   }
   if (changed.length === 0) lines.push('  nothing to change: the model was already simple');
+  if (result.copied.length > 0) lines.push(`  copied ${result.copied.join(', ')} beside it`);
   io.stdout.write(`${lines.join('\n')}\n`);
 }
 

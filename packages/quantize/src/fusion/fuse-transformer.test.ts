@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateModel, type Model } from '@vit-opt/graph';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
+import { readRecipe } from '../recipe.js';
 import { fixtureTestData, loadFixture, type FixtureName } from '../testing/fixtures.js';
 import { cosineSimilarity, createSession, opCounts, runLogits } from '../testing/onnxruntime.js';
 import {
@@ -107,6 +108,11 @@ describe('fuseTransformer on the Hugging Face-style ViT (separate q/k/v)', () =>
     );
     expect(opCounts(optimizedPath).get('QAttention')).toBe(4);
     expect(cosineSimilarity(logits, await logitsOf(float, name))).toBeGreaterThan(0.999);
+    // The recipe says the model was fused first, and how.
+    expect(readRecipe(model)!.fusion).toEqual({
+      options: { attention: 'packed', skipLayerNorm: false, gelu: 'gelu' },
+      fused: { attention: 4, skipLayerNorm: 0, gelu: 4, biasGelu: 0 },
+    });
   });
 
   it('quantizes the packed q/k/v weight per output column with perChannel', async () => {

@@ -1,5 +1,6 @@
 import { definePass, eliminateDeadCode, VitOptError, type Model, type Pass } from '@vit-opt/graph';
 import { OptionReader } from '../options/option-readers.js';
+import { FUSION_KEY } from '../recipe.js';
 import { fuseAttention, type AttentionFusionStyle } from './attention-fusion.js';
 import { importMicrosoftDomain, type SkippedFusion } from './fusion-graph.js';
 import { fuseGelu, type GeluFusionStyle } from './gelu-fusion.js';
@@ -100,6 +101,13 @@ export function fuseTransformer(
   };
   if (fusedCount(report) > 0) {
     importMicrosoftDomain(model);
+    const fused = {
+      attention: report.attention.length,
+      skipLayerNorm: report.skipLayerNorm.length,
+      gelu: report.gelu.length,
+      biasGelu: report.biasGelu.length,
+    };
+    model.metadataProps.set(FUSION_KEY, JSON.stringify({ options: settings, fused }));
     void eliminateDeadCode.run(model, {});
   }
   return report;
