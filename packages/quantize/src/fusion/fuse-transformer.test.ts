@@ -138,17 +138,39 @@ describe('fuseTransformer on the Hugging Face-style ViT (separate q/k/v)', () =>
   });
 });
 
-describe('fuseTransformer on the torchvision-style ViT (packed in-projection)', () => {
+describe('fuseTransformer on the torchvision-style ViT (packed in-projection, sequence-first)', () => {
   const name = 'vit-tiny-tv';
 
-  it('leaves its attention alone, saying why, fuses the GELUs, and computes the same logits', async () => {
+  it('fuses each attention block, between its Transpose(1, 0, 2)s, into Attention plus a batch-first output projection', async () => {
     const reference = await logitsOf(loadFixture(name), name);
-    const { report, logits } = await fusedLogits(name);
-    expect(report.attention).toHaveLength(0);
-    expect(report.skipped).toHaveLength(4);
-    expect(report.skipped[0]!.reason).toMatch(/packed in-projection \(torchvision style\)/);
+    const { model, report, logits } = await fusedLogits(name);
+    expect(report.attention).toHaveLength(4);
+    expect(report.skipped).toEqual([]);
     expect(report.gelu).toHaveLength(4);
+    const ops = opTypes(model);
+    expect(ops.get('Attention')).toBe(4);
+    // Only the patch embedding's Transpose is left: the sequence-first detour is gone.
+    expect(ops.get('Transpose')).toBe(1);
+    expect(ops.get('Softmax')).toBeUndefined();
     expect(maxAbsDifference(logits, reference)).toBeLessThan(1e-4);
+  });
+
+  it('quantizes to QAttention and quantized output projections that keep the predictions', async () => {
+    const float = await logitsOf(loadFixture(name), name);
+    const model = loadFixture(name);
+    fuseTransformer(model);
+    quantizeDynamic(model);
+    expect(opTypes(model).get('QAttention')).toBe(4);
+    const logits = await logitsOf(model, name);
+    expect(cosineSimilarity(logits, float)).toBeGreaterThan(0.999);
+  });
+
+  it('says why it cannot make MultiHeadAttention of a packed in-projection', async () => {
+    const { report } = await fusedLogits(name, { attention: 'multi-head' });
+    expect(report.attention).toHaveLength(0);
+    expect(report.skipped[0]!.reason).toBe(
+      'MultiHeadAttention fusion takes separate q/k/v projections; this block packs them (use packed)',
+    );
   });
 
   it('fuses its residual LayerNorms when asked', async () => {
