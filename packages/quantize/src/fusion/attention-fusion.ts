@@ -15,7 +15,6 @@ import {
   MICROSOFT_DOMAIN,
   commonScope,
   constantVector,
-  removeUnusedNodes,
   takeOver,
   type SkippedFusion,
 } from './fusion-graph.js';
