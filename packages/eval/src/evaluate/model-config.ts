@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VitOptError } from '@vit-opt/graph';
+import { readUserJson } from '../data/user-files.js';
 
 /** The Hugging Face `config.json` beside a model (or one level up from an `onnx/` folder). */
 export async function findModelConfig(modelPath: string): Promise<string | null> {
@@ -19,15 +20,7 @@ export async function readId2Label(
 ): Promise<Readonly<Record<string, string>> | undefined> {
   const path = await findModelConfig(modelPath);
   if (path === null) return undefined;
-  let config: unknown;
-  try {
-    config = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new VitOptError('CORRUPT', `model config is not valid JSON (${(error as Error).message})`, {
-      subject: path,
-      cause: error,
-    });
-  }
+  const config = await readUserJson(path, 'model config');
   const id2label = (config as { id2label?: unknown } | null)?.id2label;
   if (id2label === undefined) return undefined;
   if (typeof id2label !== 'object' || id2label === null || Array.isArray(id2label)) {

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { VitOptError, describeFsError } from '@vit-opt/graph';
+import { VitOptError } from '@vit-opt/graph';
+import { parseUserJson, readUserFile } from '../user-files.js';
 
 /** Label name -> class index: what class folders and manifest labels are matched against. */
 export type LabelIndex = ReadonlyMap<string, number>;
@@ -27,37 +27,14 @@ export async function resolveLabelIndex(source: LabelSource): Promise<LabelIndex
  * - a JSON object of name -> index, like `label2id` (names may be folder names such as WordNet ids).
  */
 export async function readLabelsFile(path: string): Promise<LabelIndex> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
-    throw new VitOptError(code, `cannot read labels file (${describeFsError(error)})`, {
-      subject: path,
-      cause: error,
-    });
-  }
-  const trimmed = text.trim();
+  const trimmed = (await readUserFile(path, 'labels file')).trim();
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) {
     return fromNames(
       trimmed.split(/\r?\n/).map((line) => line.trim()),
       path,
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(trimmed);
-  } catch (error) {
-    throw new VitOptError(
-      'CORRUPT',
-      `labels file is not valid JSON (${(error as Error).message})`,
-      {
-        subject: path,
-        cause: error,
-      },
-    );
-  }
+  const parsed = parseUserJson(trimmed, path, 'labels file');
   if (Array.isArray(parsed) && parsed.every((name) => typeof name === 'string')) {
     return fromNames(parsed as string[], path);
   }

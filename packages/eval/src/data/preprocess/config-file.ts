@@ -1,6 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { VitOptError, describeFsError } from '@vit-opt/graph';
+import { readUserJson } from '../user-files.js';
 import {
   resolvePreprocessConfig,
   type PreprocessConfig,
@@ -29,30 +29,7 @@ export async function loadPreprocessConfig(
   path: string,
   overrides: PreprocessOverrides = {},
 ): Promise<PreprocessConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
-    throw new VitOptError(code, `cannot read preprocessor config (${describeFsError(error)})`, {
-      subject: path,
-      cause: error,
-    });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new VitOptError(
-      'CORRUPT',
-      `preprocessor config is not valid JSON (${(error as Error).message})`,
-      {
-        subject: path,
-        cause: error,
-      },
-    );
-  }
+  const json = await readUserJson(path, 'preprocessor config');
   return resolvePreprocessConfig(json, { source: path, overrides });
 }
 
