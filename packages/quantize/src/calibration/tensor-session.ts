@@ -1,9 +1,13 @@
-import { VitOptError, encodeModel, type Model, type Value } from '@vit-opt/graph';
+import { DataType, VitOptError, encodeModel, type Model, type Value } from '@vit-opt/graph';
 import type { InputFeeds } from '@vit-opt/eval/data';
 import * as ort from 'onnxruntime-node';
+import { convertToFloat16, float16ToFloat32 } from '../weights/float16.js';
 
-/** The element types calibration and the error report read. */
+/** The element types calibration and the error report read; float16 tensors come as float32. */
 export type TensorValues = Float32Array | Uint8Array | Int8Array;
+
+/** Feeds are float32; an input the model declares float16 gets them rounded, as a Cast would. */
+const ROUND_ONLY = { maxFiniteValue: Number.POSITIVE_INFINITY, minPositiveValue: 0 };
 
 export interface TensorSessionOptions {
   /** onnxruntime intra-op threads; default onnxruntime's (one per core). */
@@ -17,11 +21,13 @@ export interface TensorSessionOptions {
  */
 export class TensorSession {
   readonly #session: ort.InferenceSession;
+  readonly #float16Inputs: ReadonlySet<string>;
   readonly tensorNames: readonly string[];
 
-  private constructor(session: ort.InferenceSession, tensorNames: readonly string[]) {
+  private constructor(session: ort.InferenceSession, tensorNames: readonly string[], float16Inputs: ReadonlySet<string>) {
     this.#session = session;
     this.tensorNames = tensorNames;
+    this.#float16Inputs = float16Inputs;
   }
 
   static async create(model: Model, tensorNames: readonly string[], options: TensorSessionOptions = {}): Promise<TensorSession> {
@@ -32,13 +38,18 @@ export class TensorSession {
       logSeverityLevel: 3,
       ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
     });
-    return new TensorSession(session, tensorNames);
+    const float16Inputs = model.graph.inputs.filter((v) => v.tensorType?.elemType === DataType.FLOAT16).map((v) => v.name);
+    return new TensorSession(session, tensorNames, new Set(float16Inputs));
   }
 
   /** The named tensors' values for one batch of inputs. */
   async run(feeds: InputFeeds): Promise<Map<string, TensorValues>> {
     const inputs: Record<string, ort.Tensor> = {};
-    for (const [name, feed] of Object.entries(feeds)) inputs[name] = new ort.Tensor('float32', feed.data, [...feed.dims]);
+    for (const [name, feed] of Object.entries(feeds)) {
+      inputs[name] = this.#float16Inputs.has(name)
+        ? new ort.Tensor('float16', convertToFloat16(feed.data, ROUND_ONLY).bits, [...feed.dims])
+        : new ort.Tensor('float32', feed.data, [...feed.dims]);
+    }
     let outputs: ort.InferenceSession.OnnxValueMapType;
     try {
       outputs = await this.#session.run(inputs, [...this.tensorNames]);
@@ -48,9 +59,10 @@ export class TensorSession {
     }
     const values = new Map<string, TensorValues>();
     for (const name of this.tensorNames) {
-      const data = outputs[name]!.data;
+      const output = outputs[name]!;
+      const data = output.type === 'float16' && output.data instanceof Uint16Array ? float16ToFloat32(output.data) : output.data;
       if (!(data instanceof Float32Array || data instanceof Uint8Array || data instanceof Int8Array)) {
-        throw new VitOptError('UNSUPPORTED', `tensor '${name}' is ${outputs[name]!.type}, not float32, uint8 or int8`, { subject: name });
+        throw new VitOptError('UNSUPPORTED', `tensor '${name}' is ${output.type}, not float32, float16, uint8 or int8`, { subject: name });
       }
       values.set(name, data);
     }

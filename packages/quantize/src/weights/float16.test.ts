@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FLOAT16_MAX, convertToFloat16, float16Bits } from './float16.js';
+import { FLOAT16_MAX, convertToFloat16, float16Bits, float16ToFloat32 } from './float16.js';
 
 /** The number a float16 bit pattern stands for. */
 function float16Value(bits: number): number {
@@ -87,5 +87,22 @@ describe('convertToFloat16', () => {
     });
     expect(clampedCount).toBe(1);
     expect(float16Value(bits[0]!)).toBe(float16Value(float16Bits(1e4)));
+  });
+});
+
+describe('float16ToFloat32', () => {
+  it('gives every float16 bit pattern the value it stands for: normals, subnormals, zeros, ±∞ and NaN', () => {
+    const values = float16ToFloat32(Uint16Array.from({ length: 0x10000 }, (_, bits) => bits));
+    const wrong = values.reduce<number[]>((found, value, bits) => {
+      const expected = float16Value(bits);
+      const same = Number.isNaN(expected) ? Number.isNaN(value) : Object.is(value, expected);
+      return same ? found : [...found, bits];
+    }, []);
+    expect(wrong).toEqual([]);
+  });
+
+  it('takes back exactly what float16Bits made of a float16 value', () => {
+    const values = [1, -2, 0.5, 65504, -65504, 2 ** -24, -(2 ** -14), 1.0009765625, -0];
+    expect([...float16ToFloat32(Uint16Array.from(values, float16Bits))]).toEqual(values);
   });
 });

@@ -50,6 +50,30 @@ export function convertToFloat16(values: Float32Array, clamp: Float16Clamp): Flo
   return { bits, clampedCount };
 }
 
+/** float16 bit patterns as the float32 values they stand for: exact, every float16 is a float32. */
+export function float16ToFloat32(bits: Uint16Array): Float32Array {
+  const values = new Float32Array(bits.length);
+  const valueBits = new Uint32Array(values.buffer);
+  for (let i = 0; i < bits.length; i++) valueBits[i] = float16BitsToFloat32Bits(bits[i]!);
+  return values;
+}
+
+function float16BitsToFloat32Bits(h: number): number {
+  const sign = (h & 0x8000) << 16;
+  const exponent = (h >>> 10) & 0x1f;
+  let mantissa = h & 0x3ff;
+  if (exponent === 0x1f) return sign | 0x7f800000 | (mantissa << 13);
+  if (exponent !== 0) return sign | ((exponent + 112) << 23) | (mantissa << 13); // rebias 15 → 127
+  if (mantissa === 0) return sign;
+  // A subnormal float16 is a normal float32: shift the leading 1 into the implicit bit.
+  let floatExponent = 113;
+  while ((mantissa & 0x400) === 0) {
+    mantissa <<= 1;
+    floatExponent--;
+  }
+  return sign | (floatExponent << 23) | ((mantissa & 0x3ff) << 13);
+}
+
 function float32BitsToFloat16Bits(f: number): number {
   const sign = (f >>> 16) & 0x8000;
   const exponent = (f >>> 23) & 0xff;
