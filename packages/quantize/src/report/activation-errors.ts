@@ -1,6 +1,7 @@
-import { VitOptError, type Model, type Node, type Value } from '@vit-opt/graph';
+import { DataType, VitOptError, type Model, type Node, type Value } from '@vit-opt/graph';
 import type { InputFeeds } from '@vit-opt/eval/data';
 import { TensorSession, type TensorValues } from '../calibration/tensor-session.js';
+import { inferElementTypes } from '../graph/element-types.js';
 import { isValuePreserving } from '../static/value-preserving-ops.js';
 import { sqnrDb } from '../weights/rounding.js';
 import { ErrorEnergy, dequantize } from './dequantize.js';
@@ -13,19 +14,19 @@ export interface ActivationErrorOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A quantized activation: the float model's tensor and the 8-bit tensor that stands for it. */
+/** A tensor of the float model and the tensor of the quantized model that stands for it. */
 interface ActivationPair {
   readonly floatName: string;
   readonly quantizedName: string;
-  readonly scale: number;
-  readonly zeroPoint: number;
+  /** The 8-bit tensor's parameters; undefined when the quantized model computes it in float. */
+  readonly quantization: { readonly scale: number; readonly zeroPoint: number } | undefined;
 }
 
 /**
  * The error of every quantized activation on real samples: both models run on the same inputs,
- * and each 8-bit activation of the quantized model, dequantized, is compared with the float
- * model's tensor of the same name. The error accumulates through the network, so a layer whose
- * error jumps is the one that hurts.
+ * and each activation of the quantized model (an 8-bit tensor, dequantized, or a float tensor a
+ * rewritten node computes) is compared with the float model's tensor of the same name. The error
+ * accumulates through the network, so a layer whose error jumps is the one that hurts.
  */
 export async function activationErrors(
   floatModel: Model,
@@ -33,7 +34,16 @@ export async function activationErrors(
   samples: AsyncIterable<InputFeeds> | Iterable<InputFeeds>,
   options: ActivationErrorOptions,
 ): Promise<{ errors: TensorError[]; sampleCount: number }> {
-  const pairs = activationPairs(floatModel, quantizedModel);
+  // Static quantization is measured where it quantizes; the other modes where they compute differently.
+  const quantizedPairs = quantizedActivationPairs(floatModel, quantizedModel);
+  const pairs = quantizedPairs.length > 0 ? quantizedPairs : rewrittenOutputs(floatModel, quantizedModel);
+  if (pairs.length === 0) {
+    throw new VitOptError(
+      'INVALID_ARGUMENT',
+      'the quantized model computes every tensor of the float model as it does: nothing to compare (is it a quantized copy of it?)',
+      { subject: 'quantizedModel' },
+    );
+  }
   const graphInputs = new Set(floatModel.graph.inputs.map((v) => v.name));
   const floatSession = await TensorSession.create(floatModel, pairs.filter((p) => !graphInputs.has(p.floatName)).map((p) => p.floatName), options);
   const quantizedSession = await TensorSession.create(quantizedModel, pairs.map((p) => p.quantizedName), options);
@@ -46,8 +56,7 @@ export async function activationErrors(
       const quantized = await quantizedSession.run(feeds);
       pairs.forEach((pair, i) => {
         const x = graphInputs.has(pair.floatName) ? feeds[pair.floatName]!.data : (reference.get(pair.floatName) as Float32Array);
-        const q = quantized.get(pair.quantizedName)!;
-        energies[i]!.add(x, dequantizeActivation(q, pair));
+        energies[i]!.add(x, restore(quantized.get(pair.quantizedName)!, pair));
       });
       sampleCount += Object.values(feeds)[0]?.dims[0] ?? 0;
       if (sampleCount >= options.sampleLimit) break;
@@ -70,37 +79,81 @@ export async function activationErrors(
   return { errors, sampleCount };
 }
 
-function dequantizeActivation(values: TensorValues, pair: ActivationPair): Float32Array {
+/** The quantized model's values of a pair as float: dequantized when 8-bit. */
+function restore(values: TensorValues, pair: ActivationPair): Float32Array {
+  const { quantization } = pair;
+  if (quantization === undefined) {
+    if (values instanceof Float32Array) return values;
+    throw new VitOptError('INVALID_GRAPH', `expected float values, tensor '${pair.quantizedName}' is 8-bit`, { subject: pair.quantizedName });
+  }
   if (values instanceof Float32Array) {
     throw new VitOptError('INVALID_GRAPH', `expected 8-bit values, tensor '${pair.quantizedName}' is float32`, { subject: pair.quantizedName });
   }
-  return dequantize(values, [values.length], Float32Array.of(pair.scale), [pair.zeroPoint], 0);
+  return dequantize(values, [values.length], Float32Array.of(quantization.scale), [quantization.zeroPoint], 0);
 }
 
 /**
- * One pair per QuantizeLinear of the quantized model. When its input no longer exists in the
- * float model (a MatMul flattened into a Gemm computes it in 2-D), the 8-bit tensor that a
- * Reshape turns back into the original tensor, name and all, stands for it.
+ * The float tensors the quantized model computes another way: same name and float in both models,
+ * but written by another node (a dynamic MatMul's MatMulInteger → Mul chain, a MatMulNBits, the
+ * Cast to a float32 graph output) or by the same node in float16. A Reshape or Transpose passes
+ * its input's error on unchanged, so its output is left out.
  */
-function activationPairs(floatModel: Model, quantizedModel: Model): ActivationPair[] {
+function rewrittenOutputs(floatModel: Model, quantizedModel: Model): ActivationPair[] {
+  const floatTypes = inferElementTypes(floatModel.graph);
+  const quantizedTypes = inferElementTypes(quantizedModel.graph);
   const pairs: ActivationPair[] = [];
-  const inFloat = (value: Value | undefined): boolean => {
-    const original = value === undefined ? undefined : floatModel.graph.value(value.name);
+  for (const node of quantizedModel.graph.nodes) {
+    if (isValuePreserving(node)) continue;
+    for (const value of node.outputs) {
+      const original = value === undefined ? undefined : floatModel.graph.value(value.name);
+      const producer = original?.producer();
+      if (value === undefined || original === undefined || producer === undefined) continue;
+      if (producer.opType === 'Constant' || floatTypes.get(original) !== DataType.FLOAT) continue;
+      const sameNode = producer.name === node.name && producer.opType === node.opType && producer.domain === node.domain;
+      if (sameNode && quantizedTypes.get(value) !== DataType.FLOAT16) continue;
+      pairs.push({ floatName: original.name, quantizedName: original.name, quantization: undefined });
+    }
+  }
+  return pairs;
+}
+
+/** Where the ops that write an 8-bit activation take its scale and zero point. */
+const OUTPUT_QUANTIZATION_INPUTS: Readonly<Record<string, readonly [number, number]>> = {
+  QuantizeLinear: [1, 2],
+  QLinearMatMul: [6, 7],
+  QLinearConv: [6, 7],
+};
+
+/** The suffix quantizers give an activation's 8-bit copy: `<float tensor name>_quantized`. */
+const QUANTIZED_SUFFIX = '_quantized';
+
+/**
+ * One pair per 8-bit activation: a QuantizeLinear's output, or the output of the QLinearMatMul or
+ * QLinearConv that replaced a QuantizeLinear, under its name. The float tensor is the
+ * QuantizeLinear's input, or the one the name was made from; when neither exists in the float
+ * model (a MatMul flattened into a Gemm computes it in 2-D), the 8-bit tensor that a Reshape
+ * turns back into the original tensor, name and all, stands for it.
+ */
+function quantizedActivationPairs(floatModel: Model, quantizedModel: Model): ActivationPair[] {
+  const pairs: ActivationPair[] = [];
+  const inFloat = (name: string | undefined): boolean => {
+    const original = name === undefined ? undefined : floatModel.graph.value(name);
     return original !== undefined && !original.isConstant;
   };
   for (const node of quantizedModel.graph.nodes) {
-    if (node.opType !== 'QuantizeLinear' || node.domain !== '') continue;
-    const scale = node.inputs[1]?.initializer;
-    const zeroPoint = node.inputs[2]?.initializer;
-    if (scale === undefined || scale.elementCount !== 1) continue;
-    const params = { scale: scale.float32()[0]!, zeroPoint: zeroPoint?.toNumbers()[0] ?? 0 };
+    const at = node.domain === '' && Object.hasOwn(OUTPUT_QUANTIZATION_INPUTS, node.opType) ? OUTPUT_QUANTIZATION_INPUTS[node.opType]! : undefined;
+    const scale = at === undefined ? undefined : node.inputs[at[0]]?.initializer;
+    if (at === undefined || scale === undefined || scale.elementCount !== 1) continue;
+    const quantization = { scale: scale.float32()[0]!, zeroPoint: node.inputs[at[1]]?.initializer?.toNumbers()[0] ?? 0 };
     const quantized = node.output(0);
-    if (inFloat(node.inputs[0])) {
-      pairs.push({ floatName: node.input(0).name, quantizedName: quantized.name, ...params });
+    const named = quantized.name.endsWith(QUANTIZED_SUFFIX) ? quantized.name.slice(0, -QUANTIZED_SUFFIX.length) : undefined;
+    const floatName = node.opType === 'QuantizeLinear' && inFloat(node.inputs[0]?.name) ? node.input(0).name : inFloat(named) ? named : undefined;
+    if (floatName !== undefined) {
+      pairs.push({ floatName, quantizedName: quantized.name, quantization });
       continue;
     }
-    const restored = quantized.uses().map((use) => use.node).find((n) => isValuePreserving(n) && inFloat(n.outputs[0]));
-    if (restored !== undefined) pairs.push({ floatName: restored.output(0).name, quantizedName: restored.output(0).name, ...params });
+    const restored = quantized.uses().map((use) => use.node).find((n) => isValuePreserving(n) && inFloat(n.outputs[0]?.name));
+    if (restored !== undefined) pairs.push({ floatName: restored.output(0).name, quantizedName: restored.output(0).name, quantization });
   }
   return pairs;
 }

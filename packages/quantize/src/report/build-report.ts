@@ -1,4 +1,4 @@
-import { VitOptError, type Model } from '@vit-opt/graph';
+import type { Model } from '@vit-opt/graph';
 import type { InputFeeds } from '@vit-opt/eval/data';
 import { OptionReader } from '../options/option-readers.js';
 import { activationErrors } from './activation-errors.js';
@@ -19,13 +19,12 @@ export interface QuantizationErrorReport {
   readonly tensors: TensorError[];
 }
 
-/** Ops only a QOperator model has; its activations have no QuantizeLinear to compare at. */
-const QOPERATOR_OPS = new Set(['QLinearMatMul', 'QLinearConv']);
-
 /**
  * The SQNR of every quantized weight, and of every quantized activation on the first samples of
- * `samples`, between `floatModel` and its QDQ-quantized copy `quantizedModel`, sorted worst first
- * with the float model's node names.
+ * `samples`, between `floatModel` and its quantized copy `quantizedModel`, sorted worst first
+ * with the float model's node names. Static models (QDQ or QOperator) are compared at their 8-bit
+ * activations; dynamic, int4 and fp16 ones at the outputs of the nodes they rewrote (the
+ * dynamic MatMul's output, before its bias Add) or run in float16.
  */
 export async function buildQuantizationReport(
   floatModel: Model,
@@ -36,14 +35,6 @@ export async function buildQuantizationReport(
   const read = new OptionReader('buildQuantizationReport', options, ['sampleLimit', 'threads', 'signal']);
   const sampleLimit = read.integer('sampleLimit', 8, 1, Number.MAX_SAFE_INTEGER);
   const threads = options.threads === undefined ? undefined : read.integer('threads', 1, 1, 1024);
-  const qoperator = quantizedModel.graph.nodes.find((node) => QOPERATOR_OPS.has(node.opType));
-  if (qoperator !== undefined) {
-    throw new VitOptError(
-      'UNSUPPORTED',
-      `the error report compares QDQ models; this one is in QOperator form (${qoperator.describe()}): report on the QDQ model`,
-      { subject: 'quantizedModel' },
-    );
-  }
   const weights = weightErrors(floatModel, quantizedModel);
   const activations = await activationErrors(floatModel, quantizedModel, samples, {
     sampleLimit,

@@ -26,6 +26,40 @@ export function dequantize(
   return out;
 }
 
+/** Where a weight's 4-bit blocks are and how they are cut (MatMulNBits' layout, see quantizeInt4Blocks). */
+export interface Int4Blocks {
+  /** [N, blocks per column, blockSize / 2]: two values a byte, low nibble first. */
+  readonly packed: Uint8Array;
+  /** [N, blocks per column]. */
+  readonly scales: Float32Array;
+  /** [N, ceil(blocks per column / 2)], packed like the values; 8 for every block when undefined. */
+  readonly zeroPoints: Uint8Array | undefined;
+  readonly k: number;
+  readonly n: number;
+  readonly blockSize: number;
+}
+
+/** A MatMulNBits weight as the row-major float32 [K, N] it stands for: ŵ = (q − zero point) · block scale. */
+export function dequantizeInt4Blocks(blocks: Int4Blocks): Float32Array {
+  const { packed, scales, zeroPoints, k, n, blockSize } = blocks;
+  const blocksPerColumn = Math.ceil(k / blockSize);
+  const zeroPointBytesPerColumn = Math.ceil(blocksPerColumn / 2);
+  const nibble = (bytes: Uint8Array, index: number): number => (bytes[index >> 1]! >> ((index & 1) * 4)) & 0xf;
+  const out = new Float32Array(k * n);
+  for (let column = 0; column < n; column++) {
+    for (let block = 0; block < blocksPerColumn; block++) {
+      const blockIndex = column * blocksPerColumn + block;
+      const scale = scales[blockIndex]!;
+      const zeroPoint = zeroPoints === undefined ? 8 : nibble(zeroPoints, 2 * column * zeroPointBytesPerColumn + block);
+      const rows = Math.min(blockSize, k - block * blockSize);
+      for (let j = 0; j < rows; j++) {
+        out[(block * blockSize + j) * n + column] = (nibble(packed, blockIndex * blockSize + j) - zeroPoint) * scale;
+      }
+    }
+  }
+  return out;
+}
+
 /** Running sums for 20·log10(‖x‖ / ‖x − x̂‖) over any number of chunks. */
 export class ErrorEnergy {
   signal = 0;
