@@ -44,9 +44,12 @@ type FlagKey = keyof QuantizeFlags;
 export const MODES: readonly RecipeMode[] = ['dynamic', 'static', 'fp16', 'int4'];
 export const OP_TYPES: readonly StaticOpType[] = ['MatMul', 'Gemm', 'Conv'];
 
-/** The modes each mode-specific flag means something for; elsewhere it is a usage error. */
+/**
+ * The modes each mode-specific flag means something for; elsewhere it is a usage error. --calib
+ * and --report apply to every mode: in the others than static, --calib only supplies the images
+ * --report compares on.
+ */
 const FLAG_MODES: Partial<Record<FlagKey, readonly RecipeMode[]>> = {
-  calib: ['static'],
   ranges: ['static'],
   saveRanges: ['static'],
   calibMethod: ['static'],
@@ -54,7 +57,6 @@ const FLAG_MODES: Partial<Record<FlagKey, readonly RecipeMode[]>> = {
   calibLimit: ['static'],
   format: ['static'],
   activationType: ['static'],
-  report: ['static'],
   perChannel: ['dynamic', 'static'],
   perTensor: ['dynamic', 'static'],
   reduceRange: ['dynamic', 'static'],
@@ -117,6 +119,21 @@ export function checkFlagCombinations(command: Command, flags: QuantizeFlags): v
       usage(`${flagName(command, key)} applies to --mode ${modes.join(' or ')}, not ${flags.mode}`);
     }
   }
+  if (flags.report !== undefined && flags.calib === undefined) {
+    usage('--report compares activations on images: give --calib <dir> too');
+  }
+  // Where nothing is calibrated, --calib is there for the report alone.
+  const imagesOnlyFor =
+    flags.mode !== 'static'
+      ? `--mode ${flags.mode}`
+      : flags.ranges !== undefined
+        ? '--ranges'
+        : undefined;
+  if (flags.calib !== undefined && flags.report === undefined && imagesOnlyFor !== undefined) {
+    usage(
+      `--calib with ${imagesOnlyFor} only supplies the images --report compares on: add --report, or drop --calib`,
+    );
+  }
   if (flags.mode !== 'static') return;
   if (flags.calib === undefined && flags.ranges === undefined) {
     usage(
@@ -130,20 +147,9 @@ export function checkFlagCombinations(command: Command, flags: QuantizeFlags): v
         `${flagName(command, calibrationFlag)} shapes a calibration; --ranges gives ranges already calibrated`,
       );
     }
-    if (flags.calib !== undefined && flags.report === undefined) {
-      usage(
-        '--calib with --ranges only supplies the images --report compares on: add --report, or drop --calib',
-      );
-    }
   }
   if (flags.percentile !== undefined && flags.calibMethod !== 'percentile') {
     usage('--percentile applies to --calib-method percentile');
-  }
-  if (flags.report !== undefined && flags.calib === undefined) {
-    usage('--report compares activations on images: give --calib <dir> too');
-  }
-  if (flags.report !== undefined && flags.format === 'qoperator') {
-    usage('--report compares QDQ models, not --format qoperator: drop one of the two');
   }
 }
 

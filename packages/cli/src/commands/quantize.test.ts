@@ -292,6 +292,36 @@ describe('vit-opt quantize --mode static: ranges and report', () => {
   });
 });
 
+describe('vit-opt quantize --report in every mode', () => {
+  it.each([
+    ['dynamic', []],
+    ['int4', []],
+    ['fp16', []],
+    ['static --format qoperator', ['--calib-limit', '16']],
+  ])(
+    '--mode %s: a JSON report of weights and activations against the float model, on 8 --calib images, worst first',
+    async (mode, extra) => {
+      const dir = tempDir();
+      const report = join(dir, 'report.json');
+      const args = ['--mode', ...mode.split(' '), '--calib', CALIB, '--report', report, ...extra];
+      const { code, stdout } = await vitOpt('quantize', HF, '-o', join(dir, 'q.onnx'), ...args);
+      expect(code).toBe(0);
+      const { sampleCount, tensors } = JSON.parse(readFileSync(report, 'utf8')) as {
+        sampleCount: number;
+        tensors: { kind: string; tensor: string; sqnrDb: number }[];
+      };
+      expect(sampleCount).toBe(8);
+      expect(new Set(tensors.map((t) => t.kind))).toEqual(new Set(['weight', 'activation']));
+      const sqnr = tensors.map((t) => t.sqnrDb);
+      expect(sqnr).toEqual([...sqnr].sort((a, b) => a - b));
+      const worst = tensors[0]!;
+      expect(stdout).toContain(
+        `  report     ${report} (worst: ${worst.kind} ${worst.tensor}, ${worst.sqnrDb.toFixed(1)} dB SQNR)\n`,
+      );
+    },
+  );
+});
+
 describe('vit-opt quantize passes each flag to the library', () => {
   const recipeOf = async (...args: string[]): Promise<Record<string, unknown>> => {
     const output = join(tempDir(), 'model.onnx');
@@ -513,6 +543,12 @@ describe('vit-opt quantize refuses bad input in one line, exit 1, writing nothin
       /has shape \[batch_size, 3, 28, 28\] but preprocessing makes \[N, 3, 32, 32\]$/,
     ],
     [
+      'report images the model input does not take, refused before quantizing',
+      models.images32,
+      ['--mode', 'dynamic', '--calib', CALIB, '--report', `${OUT}/report.json`],
+      /has shape \[batch_size, 3, 28, 28\] but preprocessing makes \[N, 3, 32, 32\]$/,
+    ],
+    [
       'calibration with no preprocessor_config.json beside the model',
       models.bare,
       ['--mode', 'static', ...CALIBRATE],
@@ -583,9 +619,9 @@ describe('vit-opt quantize refuses a wrong command line with one line and the us
       'error: --mode static needs activation ranges: give --calib <dir> (images to calibrate on) or --ranges <file> (saved by --save-ranges)',
     ],
     [
-      '--calib with another mode',
+      '--calib without --report in a mode that calibrates nothing',
       ['--mode', 'dynamic', '--calib', CALIB],
-      'error: --calib applies to --mode static, not dynamic',
+      'error: --calib with --mode dynamic only supplies the images --report compares on: add --report, or drop --calib',
     ],
     [
       'a flag of another mode',
@@ -623,9 +659,9 @@ describe('vit-opt quantize refuses a wrong command line with one line and the us
       'error: --report compares activations on images: give --calib <dir> too',
     ],
     [
-      '--report of a QOperator model',
-      ['--mode', 'static', ...CALIBRATE, '--format', 'qoperator', ...STATIC_OUTPUTS],
-      'error: --report compares QDQ models, not --format qoperator: drop one of the two',
+      '--report without images in another mode',
+      ['--mode', 'fp16', '--report', `${OUT}/report.json`],
+      'error: --report compares activations on images: give --calib <dir> too',
     ],
   ])('%s', async (_, args, message) => {
     const { code, stdout, stderr } = await refused(HF, args);

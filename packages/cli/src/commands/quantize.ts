@@ -64,7 +64,7 @@ import { printSummary, type QuantizeSummary } from './quantize-summary.js';
  */
 const STATIC_MIN_OPSET = 13;
 
-/** Images the --report compares activations on, drawn across the classes of --calib. */
+/** Images --report compares activations on, drawn across the classes of --calib, in any mode. */
 const REPORT_SAMPLES = 8;
 
 /** The in-memory result of a run, before anything is written. */
@@ -91,11 +91,18 @@ export const quantizeCommand: CliCommand = {
         new Option('--mode <mode>', 'what to quantize to').choices(MODES).makeOptionMandatory(),
       )
       .option('--json', 'print the summary as JSON', false)
-      .optionsGroup('Static int8 (--mode static):')
+      .optionsGroup('Images and the error report (any mode):')
       .option(
         '--calib <dir>',
-        'calibration images, <dir>/<class>/<image>, preprocessed as the model’s preprocessor_config.json says',
+        'images, <dir>/<class>/<image>, preprocessed as the model’s preprocessor_config.json says: ' +
+          'static calibrates on them, --report compares on 8 of them',
       )
+      .option(
+        '--report <file>',
+        'the SQNR of each quantized weight and activation against the float model, worst first: ' +
+          'the layers to --exclude-nodes (JSON if it ends .json, else a table)',
+      )
+      .optionsGroup('Static int8 (--mode static):')
       .option(
         '--calib-limit <n>',
         'calibrate on N images drawn across the classes (default all)',
@@ -113,10 +120,6 @@ export const quantizeCommand: CliCommand = {
       )
       .option('--save-ranges <file>', 'write the calibrated ranges, for --ranges later')
       .option('--ranges <file>', 'use ranges saved by --save-ranges instead of calibrating')
-      .option(
-        '--report <file>',
-        'per-tensor SQNR on --calib images, worst first (JSON if it ends .json, else a table)',
-      )
       .addOption(
         new Option(
           '--format <format>',
@@ -220,6 +223,10 @@ function preparationPasses(flags: QuantizeFlags): Pass[] {
   return flags.fuseTransformer === true ? [fuseTransformerPass()] : [];
 }
 
+/**
+ * Quantizes `model` in place as the flags say; with --report, then compares it with the float
+ * model it was made from on the first images of --calib.
+ */
 async function quantize(
   io: CliIo,
   model: Model,
@@ -228,6 +235,42 @@ async function quantize(
   sourceSha256: string,
   signal: AbortSignal,
 ): Promise<Quantized> {
+  if (flags.mode === 'static') {
+    // quantizeStatic's own checks, made before the images are read and calibrated on.
+    assertNotQuantized(model, 'quantize statically');
+    assertOpset(
+      model,
+      STATIC_MIN_OPSET,
+      'static quantization (per-axis QuantizeLinear/DequantizeLinear)',
+    );
+  }
+  const preprocess = flags.calib === undefined ? undefined : await modelPreprocessing(modelPath);
+  const float = flags.report === undefined ? undefined : decodeModel(encodeModel(model));
+  // Made now, so that images the model cannot take are refused before any work; read only later.
+  const samples =
+    float === undefined
+      ? undefined
+      : await imageFolderFeeds(float, flags.calib!, {
+          preprocess: preprocess!,
+          limit: REPORT_SAMPLES,
+        });
+  const quantized = await quantizeModel(io, model, flags, preprocess, sourceSha256, signal);
+  if (float === undefined || samples === undefined) return quantized;
+  const errorReport = await buildQuantizationReport(float, model, samples.feeds, {
+    sampleLimit: REPORT_SAMPLES,
+    signal,
+  });
+  return { ...quantized, errorReport };
+}
+
+async function quantizeModel(
+  io: CliIo,
+  model: Model,
+  flags: QuantizeFlags,
+  preprocess: PreprocessConfig | undefined,
+  sourceSha256: string,
+  signal: AbortSignal,
+): Promise<Omit<Quantized, 'errorReport'>> {
   switch (flags.mode) {
     case 'dynamic':
       return { quantization: quantizeDynamic(model, dynamicOptions(flags, sourceSha256)) };
@@ -235,47 +278,21 @@ async function quantize(
       return { quantization: quantizeWeightsInt4(model, int4Options(flags, sourceSha256)) };
     case 'fp16':
       return { quantization: convertFloat16(model, float16Options(flags, sourceSha256)) };
-    case 'static':
-      return quantizeStaticWithRanges(io, model, modelPath, flags, sourceSha256, signal);
+    case 'static': {
+      let ranges: NonNullable<Quantized['ranges']>;
+      if (flags.ranges !== undefined) {
+        const values = await loadRanges(flags.ranges);
+        ranges = { values, source: 'ranges-file', path: flags.ranges };
+      } else {
+        const values = await calibrateOnImages(io, model, flags.calib!, preprocess!, flags, signal);
+        ranges = { values, source: 'images', path: flags.calib! };
+      }
+      return {
+        quantization: quantizeStatic(model, ranges.values, staticOptions(flags, sourceSha256)),
+        ranges,
+      };
+    }
   }
-}
-
-async function quantizeStaticWithRanges(
-  io: CliIo,
-  model: Model,
-  modelPath: string,
-  flags: QuantizeFlags,
-  sourceSha256: string,
-  signal: AbortSignal,
-): Promise<Quantized> {
-  // quantizeStatic's own checks, made before the images are read and calibrated on.
-  assertNotQuantized(model, 'quantize statically');
-  assertOpset(
-    model,
-    STATIC_MIN_OPSET,
-    'static quantization (per-axis QuantizeLinear/DequantizeLinear)',
-  );
-  const preprocess = flags.calib === undefined ? undefined : await modelPreprocessing(modelPath);
-  const float = flags.report === undefined ? undefined : decodeModel(encodeModel(model));
-  let ranges: NonNullable<Quantized['ranges']>;
-  if (flags.ranges !== undefined) {
-    ranges = { values: await loadRanges(flags.ranges), source: 'ranges-file', path: flags.ranges };
-  } else {
-    const calib = flags.calib!;
-    const values = await calibrateOnImages(io, model, calib, preprocess!, flags, signal);
-    ranges = { values, source: 'images', path: calib };
-  }
-  const quantization = quantizeStatic(model, ranges.values, staticOptions(flags, sourceSha256));
-  if (float === undefined) return { quantization, ranges };
-  const samples = await imageFolderFeeds(float, flags.calib!, {
-    preprocess: preprocess!,
-    limit: REPORT_SAMPLES,
-  });
-  const errorReport = await buildQuantizationReport(float, model, samples.feeds, {
-    sampleLimit: REPORT_SAMPLES,
-    signal,
-  });
-  return { quantization, ranges, errorReport };
 }
 
 /** Ranges from the images of `folder`, with a progress line (images done, rate, ETA). */
