@@ -6,6 +6,7 @@ it('exports a deliberate public API', () => {
     [
       "DEFAULT_FLOAT16_OP_BLOCK_LIST",
       "FLOAT16_MAX",
+      "FUSION_KEY",
       "RECIPE_KEY",
       "assertNotQuantized",
       "assertOpset",
