@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { VitOptError } from '../errors.js';
 
@@ -10,12 +10,17 @@ export function temporaryPathFor(path: string): string {
 
 /**
  * Writes `chunks` to `path` so that a reader (or a crash) sees either the old file or the whole
- * new one, never a half-written file: write a temp file beside it, fsync, then rename.
+ * new one, never a half-written file: write a temp file beside it, fsync, then rename. Missing
+ * folders of `path` are created, as `-o variants/int8/model.onnx` leads a user to expect.
  */
-export function writeFileAtomic(path: string, chunks: Uint8Array | string | Iterable<Uint8Array>): void {
+export function writeFileAtomic(
+  path: string,
+  chunks: Uint8Array | string | Iterable<Uint8Array>,
+): void {
   const temp = temporaryPathFor(path);
   let fd: number | undefined;
   try {
+    mkdirSync(dirname(path), { recursive: true });
     fd = openSync(temp, 'w');
     if (typeof chunks === 'string' || chunks instanceof Uint8Array) {
       writeAll(fd, typeof chunks === 'string' ? Buffer.from(chunks) : chunks);
@@ -28,11 +33,20 @@ export function writeFileAtomic(path: string, chunks: Uint8Array | string | Iter
     renameSync(temp, path);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
-    rmSync(temp, { force: true });
+    removeIfPresent(temp);
     throw new VitOptError('WRITE_FAILED', `cannot write file (${describeFsError(error)})`, {
       subject: path,
       cause: error,
     });
+  }
+}
+
+/** Removes a temp file after a failed write; a path that cannot exist (ENOTDIR) is fine too. */
+export function removeIfPresent(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Nothing was written there: the write failed before creating it.
   }
 }
 
@@ -53,6 +67,9 @@ export function describeFsError(error: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'is a directory';
+    case 'ENOTDIR':
+    case 'EEXIST': // mkdir of a folder whose name a file already takes
+      return 'a folder on the path is a file';
     case 'ENOSPC':
       return 'no space left on device';
     default:

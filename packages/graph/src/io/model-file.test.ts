@@ -102,6 +102,20 @@ describe('loading and saving models', () => {
     saveModel(linearModel(), join(dir, 'a.onnx'));
     expect(readdirSync(dir)).toEqual(['a.onnx']);
   });
+
+  it('creates the folders of the output path that do not exist yet', () => {
+    const path = join(tempDir(), 'variants', 'int8', 'model.onnx');
+    saveModel(linearModel(), path);
+    expect(loadModel(path).graph.nodes).toHaveLength(1);
+  });
+
+  it('names the path in one line when it cannot be written', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'file'), 'not a folder');
+    expect(() => saveModel(linearModel(), join(dir, 'file', 'model.onnx'))).toThrow(
+      'cannot write file (a folder on the path is a file)',
+    );
+  });
 });
 
 describe('bad model files', () => {

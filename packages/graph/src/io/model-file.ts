@@ -1,10 +1,15 @@
-import { readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { readFileSync, renameSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { VitOptError } from '../errors.js';
 import type { Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
-import { describeFsError, temporaryPathFor, writeFileAtomic } from './atomic-write.js';
+import {
+  describeFsError,
+  removeIfPresent,
+  temporaryPathFor,
+  writeFileAtomic,
+} from './atomic-write.js';
 import { decodeModel } from './decode.js';
 import { encodeModel, type TensorPlacement } from './encode.js';
 
@@ -79,6 +84,7 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
   const dataTemp = temporaryPathFor(dataPath);
   let fd: number | undefined;
   try {
+    mkdirSync(dirname(dataPath), { recursive: true });
     fd = openSync(dataTemp, 'w');
     const offsets = new Map<Tensor, number>();
     let offset = 0;
@@ -88,7 +94,7 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
       if (padding > 0) offset += writeSync(fd, new Uint8Array(padding), 0, padding, offset);
       const bytes = tensor.bytes();
       offsets.set(tensor, offset);
-      for (let done = 0; done < bytes.byteLength; ) {
+      for (let done = 0; done < bytes.byteLength;) {
         done += writeSync(fd, bytes, done, bytes.byteLength - done, offset + done);
       }
       offset += bytes.byteLength;
@@ -112,12 +118,16 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
     writeFileAtomic(path, encoded);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
-    rmSync(dataTemp, { force: true });
+    removeIfPresent(dataTemp);
     if (error instanceof VitOptError) throw error;
-    throw new VitOptError('WRITE_FAILED', `cannot write external data (${describeFsError(error)})`, {
-      subject: dataPath,
-      cause: error,
-    });
+    throw new VitOptError(
+      'WRITE_FAILED',
+      `cannot write external data (${describeFsError(error)})`,
+      {
+        subject: dataPath,
+        cause: error,
+      },
+    );
   }
 }
 
