@@ -66,14 +66,19 @@ export async function activationErrors(
     await quantizedSession.dispose();
   }
   if (sampleCount === 0) throw new VitOptError('INVALID_ARGUMENT', 'the report samples yielded no batch', { subject: 'samples' });
+  const quantizedWhereRead = quantizedPairs.length > 0;
   const errors = pairs.map((pair, i): TensorError => {
     const value = floatModel.graph.value(pair.floatName)!;
+    const producer = value.producer()?.name ?? null;
+    const consumers = readers(value);
     return {
       tensor: pair.floatName,
       kind: 'activation',
       sqnrDb: sqnrDb(energies[i]!.signal, energies[i]!.noise),
-      producer: value.producer()?.name ?? null,
-      consumers: readers(value),
+      producer,
+      consumers,
+      // A static model quantizes the tensor for its readers; the other modes change its producer.
+      nodes: quantizedWhereRead || producer === null ? consumers : [producer],
     };
   });
   return { errors, sampleCount };

@@ -55,7 +55,7 @@ describe.each(FIXTURE_NAMES.flatMap((name) => (['qdq', 'qoperator'] as const).ma
 
       const table = formatReport(report, { limit: 3 }).split('\n');
       expect(table[0]).toBe(`Quantization error per tensor, worst first (activations over ${dims[0]} samples):`);
-      expect(table[1]).toMatch(/^SQNR dB {2}kind {8}tensor +read by$/);
+      expect(table[1]).toMatch(/^SQNR dB {2}kind {8}tensor +quantized in \(to exclude\)$/);
       expect(table).toHaveLength(6);
       expect(table[2]).toContain(report.tensors[0]!.tensor);
       expect(table[5]).toBe(`… ${report.tensors.length - 3} more (better) tensors`);
@@ -151,7 +151,8 @@ describe('buildQuantizationReport on the modes that rewrite nodes (vit-tiny-hf, 
 
   it.each(MODES)('%s: excluding the worst node by name takes it out of the next report', async (mode) => {
     const worst = reportOf(mode).tensors[0]!;
-    const node = worst.kind === 'weight' ? worst.consumers[0]! : worst.producer!;
+    // The report names the node to exclude, whatever the kind of the entry.
+    const node = worst.nodes[0]!;
     const { model } = quantizeWith(float, mode, [exactly(node)]);
     const report = await buildQuantizationReport(float, model, samples);
     expect(report.tensors.find((entry) => entry.tensor === worst.tensor)).toBeUndefined();

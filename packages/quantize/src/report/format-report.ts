@@ -8,7 +8,7 @@ export interface FormatReportOptions {
 /**
  * The report as a table for a terminal, worst first:
  *
- *   SQNR dB  kind        tensor                          read by
+ *   SQNR dB  kind        tensor                          quantized in (to exclude)
  *      14.2  activation  /encoder/layer.11/Add_output_0  /encoder/layer.11/output/dense/MatMul
  */
 export function formatReport(report: QuantizationErrorReport, options: FormatReportOptions = {}): string {
@@ -17,9 +17,9 @@ export function formatReport(report: QuantizationErrorReport, options: FormatRep
     Number.isFinite(entry.sqnrDb) ? entry.sqnrDb.toFixed(1) : entry.sqnrDb > 0 ? 'exact' : '-inf',
     entry.kind,
     entry.tensor,
-    entry.consumers.join(', '),
+    entry.nodes.join(', '),
   ]);
-  const header = ['SQNR dB', 'kind', 'tensor', 'read by'];
+  const header = ['SQNR dB', 'kind', 'tensor', 'quantized in (to exclude)'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]): string =>
     cells

@@ -14,4 +14,6 @@ export interface TensorError {
    * a statically quantized activation, the nodes to exclude.
    */
   readonly consumers: string[];
+  /** The nodes whose quantization this error measures: what to pass to excludeNodes. */
+  readonly nodes: string[];
 }

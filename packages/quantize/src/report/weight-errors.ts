@@ -39,7 +39,7 @@ export function weightErrors(floatModel: Model, quantizedModel: Model): TensorEr
     if (stored === undefined || stored.restored.length !== stored.original.length) continue;
     const energy = new ErrorEnergy();
     energy.add(stored.original, stored.restored);
-    errors.push({ tensor: name, kind: 'weight', sqnrDb: sqnrDb(energy.signal, energy.noise), producer: null, consumers: nodes });
+    errors.push({ tensor: name, kind: 'weight', sqnrDb: sqnrDb(energy.signal, energy.noise), producer: null, consumers: nodes, nodes });
   }
   return errors;
 }
