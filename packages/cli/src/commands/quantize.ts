@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import {
   VitOptError,
@@ -19,6 +17,7 @@ import {
   loadPreprocessConfig,
   type PreprocessConfig,
 } from '@vit-opt/eval/data';
+import { sha256File } from '@vit-opt/eval';
 import {
   assertNotQuantized,
   assertOpset,
@@ -182,7 +181,8 @@ export const quantizeCommand: CliCommand = {
         const interrupt = interruptSignal();
         try {
           const model = loadModel(modelPath);
-          const sourceSha256 = await sha256OfFile(modelPath);
+          // The source model's digest goes into the recipe: which file a variant was made from.
+          const sourceSha256 = await sha256File(modelPath);
           await runPasses(model, preparationPasses(flags), { validate: true });
           const quantized = await quantize(
             io,
@@ -328,13 +328,6 @@ async function modelPreprocessing(modelPath: string): Promise<PreprocessConfig> 
     );
   }
   return loadPreprocessConfig(path);
-}
-
-/** The source model's digest, recorded in the recipe: which file a variant was made from. */
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
 }
 
 /**
