@@ -20,46 +20,80 @@ export class ConstantDequantizers {
     if (existing !== undefined) return existing;
     const weight = this.#weights.get(weightValue)!;
     const graph = this.#graph;
-    const scaleDims = weight.channelAxis === undefined ? [] : [dims[weight.channelAxis]!];
-    const dtype = weight.elementType === 'int8' ? DataType.INT8 : DataType.UINT8;
-    const output = graph.addNode(
-      {
-        opType: 'DequantizeLinear',
-        name: `${weightValue.name}_DequantizeLinear`,
-        inputs: [
-          addTensor(graph, `${weightValue.name}_quantized`, dtype, dims, weight.values),
-          addTensor(graph, `${weightValue.name}_scale`, DataType.FLOAT, scaleDims, weight.scales),
-          addTensor(graph, `${weightValue.name}_zero_point`, dtype, scaleDims, weight.zeroPoints),
-        ],
-        outputs: [`${weightValue.name}_dequantized`],
-        attributes: weight.channelAxis === undefined ? [] : [attr.int('axis', weight.channelAxis)],
-      },
-      { before },
-    ).output(0);
+    const output = graph
+      .addNode(
+        {
+          opType: 'DequantizeLinear',
+          name: `${weightValue.name}_DequantizeLinear`,
+          inputs: this.integerWeight(weightValue, dims),
+          outputs: [`${weightValue.name}_dequantized`],
+          attributes:
+            weight.channelAxis === undefined ? [] : [attr.int('axis', weight.channelAxis)],
+        },
+        { before },
+      )
+      .output(0);
     this.#dequantizedWeights.set(weightValue, output);
     return output;
+  }
+
+  /**
+   * The 8-bit weight's initializers [values, scale, zero point], for a kernel that takes them as
+   * inputs (QAttention) or for its DequantizeLinear.
+   */
+  integerWeight(weightValue: Value, dims: readonly number[]): [Value, Value, Value] {
+    const weight = this.#weights.get(weightValue)!;
+    const graph = this.#graph;
+    const scaleDims = weight.channelAxis === undefined ? [] : [dims[weight.channelAxis]!];
+    const dtype = weight.elementType === 'int8' ? DataType.INT8 : DataType.UINT8;
+    return [
+      addTensor(graph, `${weightValue.name}_quantized`, dtype, dims, weight.values),
+      addTensor(graph, `${weightValue.name}_scale`, DataType.FLOAT, scaleDims, weight.scales),
+      addTensor(graph, `${weightValue.name}_zero_point`, dtype, scaleDims, weight.zeroPoints),
+    ];
   }
 
   /**
    * A float bias [N] as int32 in the kernel's accumulator units (scale = activation scale ×
    * weight scale, per channel), dequantized: the bias input QGemm and QLinearConv fuse.
    */
-  int32Bias(baseName: string, bias: Float32Array, activationScale: number, weightValue: Value, before: Node): Value {
+  int32Bias(
+    baseName: string,
+    bias: Float32Array,
+    activationScale: number,
+    weightValue: Value,
+    before: Node,
+  ): Value {
     const graph = this.#graph;
-    const { values, scales } = quantizeBiasInt32(bias, activationScale, this.#weights.get(weightValue)!.scales);
+    const { values, scales } = quantizeBiasInt32(
+      bias,
+      activationScale,
+      this.#weights.get(weightValue)!.scales,
+    );
     const perChannel = scales.length > 1;
-    return graph.addNode(
-      {
-        opType: 'DequantizeLinear',
-        name: `${baseName}_DequantizeLinear`,
-        inputs: [
-          graph.addInitializer(Tensor.fromArray({ dtype: DataType.INT32, dims: [values.length] }, values), baseName),
-          addTensor(graph, `${baseName}_scale`, DataType.FLOAT, perChannel ? [scales.length] : [], scales),
-        ],
-        outputs: [`${baseName}_dequantized`],
-        attributes: perChannel ? [attr.int('axis', 0)] : [],
-      },
-      { before },
-    ).output(0);
+    return graph
+      .addNode(
+        {
+          opType: 'DequantizeLinear',
+          name: `${baseName}_DequantizeLinear`,
+          inputs: [
+            graph.addInitializer(
+              Tensor.fromArray({ dtype: DataType.INT32, dims: [values.length] }, values),
+              baseName,
+            ),
+            addTensor(
+              graph,
+              `${baseName}_scale`,
+              DataType.FLOAT,
+              perChannel ? [scales.length] : [],
+              scales,
+            ),
+          ],
+          outputs: [`${baseName}_dequantized`],
+          attributes: perChannel ? [attr.int('axis', 0)] : [],
+        },
+        { before },
+      )
+      .output(0);
   }
 }

@@ -1,5 +1,5 @@
 import type { Graph, Value } from '@vit-opt/graph';
-import { removeUnusedWeights } from '../graph/rewrite.js';
+import { removeUnusedWeights, replaceSingleOutputNode } from '../graph/rewrite.js';
 import type { QuantizedInt8Weight } from '../weights/int8-weights.js';
 import type { ActivationParams } from './activation-params.js';
 import { ConstantDequantizers } from './constant-dequantizers.js';
@@ -28,9 +28,52 @@ export function emitQdqLayout(
     node.setInput(1, constants.weight(conv.weightValue, conv.weight.dims, node));
     if (conv.biasValue !== undefined && conv.bias !== undefined) {
       const scale = tensors.paramsOf(conv.activation).scale;
-      node.setInput(2, constants.int32Bias(`${conv.biasValue.name}_int32`, conv.bias.float32(), scale, conv.weightValue, node));
+      node.setInput(
+        2,
+        constants.int32Bias(
+          `${conv.biasValue.name}_int32`,
+          conv.bias.float32(),
+          scale,
+          conv.weightValue,
+          node,
+        ),
+      );
     }
     tensors.readAsIntegers(node, [0]);
+  }
+  for (const attention of layout.attentions) {
+    const node = attention.node;
+    const [values, scale, zeroPoint] = constants.integerWeight(
+      attention.weightValue,
+      attention.weight.dims,
+    );
+    // QAttention(input, weight, bias, input_scale, weight_scale, mask, input_zero_point,
+    // weight_zero_point): the input's three come from its QuantizeLinear, wired below.
+    const quantized = graph.addNode(
+      {
+        opType: 'QAttention',
+        domain: node.domain,
+        name: `${node.name}_quant`,
+        inputs: [
+          attention.activation,
+          values,
+          attention.bias,
+          undefined,
+          scale,
+          undefined,
+          undefined,
+          zeroPoint,
+        ],
+        outputs: [`${node.output(0).name}_quantized`],
+        attributes: [...node.attributes.values()],
+      },
+      { before: node },
+    );
+    tensors.readQuantized(quantized, { input: 0, scale: 3, zeroPoint: 6 });
+    const old = node.output(0);
+    const output = replaceSingleOutputNode(node, () => quantized.output(0));
+    // The output projection's quantization of the attention output follows it to QAttention's.
+    tensors.handOver(old, output, output);
   }
   for (const node of layout.activationMatMuls) tensors.readAsIntegers(node, [0, 1]);
   for (const [matmul, folded] of layout.foldedScales) {

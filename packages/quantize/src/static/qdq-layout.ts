@@ -1,5 +1,11 @@
 import type { Model, Node, Value } from '@vit-opt/graph';
-import { findWeightedNodes, type SkippedNode, type WeightedConv } from '../graph/weighted-nodes.js';
+import {
+  findAttentionNodes,
+  findWeightedNodes,
+  type SkippedNode,
+  type WeightedAttention,
+  type WeightedConv,
+} from '../graph/weighted-nodes.js';
 import { constantScaling, findActivationMatMuls, signedOperands, type FoldedScale } from './activation-matmuls.js';
 import { linearForm, linearUnit, type LinearUnit } from './linear-units.js';
 import type { StaticLayoutSettings } from './static-options.js';
@@ -9,6 +15,8 @@ import { valueOrigin } from './value-preserving-ops.js';
 export interface QdqLayout {
   readonly linears: LinearUnit[];
   readonly convolutions: WeightedConv[];
+  /** Fused com.microsoft Attention nodes, to become QAttention on their quantized input. */
+  readonly attentions: WeightedAttention[];
   /** MatMuls of two activations (attention Q·Kᵀ and P·V). */
   readonly activationMatMuls: Node[];
   /** Tensors that get their own scale from a calibrated range, in graph order. */
@@ -17,6 +25,8 @@ export interface QdqLayout {
   readonly sharing: ReadonlyMap<Value, Value>;
   /** Calibrated tensors quantized to int8 whatever the activation type (see signedOperands). */
   readonly signedTensors: ReadonlySet<Value>;
+  /** Calibrated tensors quantized to uint8 whatever the activation type: QAttention takes only uint8. */
+  readonly unsignedTensors: ReadonlySet<Value>;
   /** Activation MatMuls whose output's 1/√d scaling moves into their first input's scale. */
   readonly foldedScales: ReadonlyMap<Node, FoldedScale>;
   readonly skipped: SkippedNode[];
@@ -45,13 +55,15 @@ export function planQdqLayout(model: Model, settings: StaticLayoutSettings): Qdq
     if (match.kind === 'conv') convolutions.push(match);
     else units.push(linearUnit(match, qdq));
   }
-  const skipped = [...search.skipped];
+  const attention = findAttentionNodes(model, settings);
+  const skipped = [...attention.skipped, ...search.skipped];
   let activationMatMuls = settings.quantizeActivationMatMuls
     ? findActivationMatMuls(model, settings, new Set(search.found.map((match) => match.node)), skipped)
     : [];
 
   const planner = new TensorPlanner();
   for (const unit of units) planner.quantizeInput(unit.match.activation);
+  for (const node of attention.found) planner.quantizeInput(node.activation);
   for (const conv of convolutions) {
     planner.quantizeInput(conv.activation);
     // QLinearConv has no float-output form: its output is always quantized.
@@ -73,7 +85,18 @@ export function planQdqLayout(model: Model, settings: StaticLayoutSettings): Qdq
   }
   const signedTensors = qdq ? signedOperands({ linears: units, convolutions, activationMatMuls }, tensors.sharing) : new Set<Value>();
   const linears = units.map((unit): LinearUnit => ({ ...unit, form: qdq ? linearForm(unit, signedTensors) : 'matmul' }));
-  return { linears, convolutions, activationMatMuls, skipped, ...tensors, signedTensors, foldedScales };
+  const unsignedTensors = new Set(attention.found.map((node) => valueOrigin(node.activation).origin));
+  return {
+    linears,
+    convolutions,
+    attentions: attention.found,
+    activationMatMuls,
+    skipped,
+    ...tensors,
+    signedTensors,
+    unsignedTensors,
+    foldedScales,
+  };
 }
 
 /** Collects the quantized tensors, each once, with the rearranged copies that share its scale. */

@@ -64,7 +64,8 @@ export function quantizeStatic(
   assertNotQuantized(model, 'quantize statically');
   assertOpset(model, STATIC_MIN_OPSET, 'static quantization (per-axis QuantizeLinear/DequantizeLinear)');
   const layout = planQdqLayout(model, settings);
-  if (layout.linears.length + layout.convolutions.length === 0) throw nothingToQuantizeError(settings);
+  if (layout.linears.length + layout.convolutions.length + layout.attentions.length === 0)
+    throw nothingToQuantizeError(settings);
   const params = paramsFromRanges(layout, ranges, settings);
   const recipeOptions = {
     ...settingsForRecipe(settings),
@@ -73,7 +74,7 @@ export function quantizeStatic(
   const recipe = makeRecipe(model, 'static', recipeOptions, settings.sourceSha256);
   const sizeBytesBefore = initializerBytes(model);
   const weights = quantizeWeights(layout, settings);
-  const quantizedNodes = [...layout.linears.map((unit) => unit.match), ...layout.convolutions].map((match) => {
+  const quantizedNodes = [...layout.attentions, ...layout.linears.map((unit) => unit.match), ...layout.convolutions].map((match) => {
     const weight = weights.get(match.weightValue)!;
     return {
       name: match.node.name,
@@ -132,7 +133,11 @@ function paramsFromRanges(
   const missing: string[] = [];
   for (const value of tensors) {
     const range = Object.hasOwn(ranges.tensors, value.name) ? ranges.tensors[value.name] : undefined;
-    const elementType = layout.signedTensors.has(value) ? 'int8' : settings.activationType;
+    const elementType = layout.unsignedTensors.has(value)
+      ? 'uint8'
+      : layout.signedTensors.has(value)
+        ? 'int8'
+        : settings.activationType;
     if (range === undefined) {
       missing.push(value.name);
       continue;
@@ -166,6 +171,7 @@ function replacedConstants(layout: QdqLayout): Value[] {
     if (unit.bias !== undefined && unit.match.bias !== undefined) constants.push(unit.match.bias.value);
   }
   for (const conv of layout.convolutions) constants.push(conv.weightValue, ...(conv.biasValue === undefined ? [] : [conv.biasValue]));
+  for (const attention of layout.attentions) constants.push(attention.weightValue);
   return constants;
 }
 
@@ -181,6 +187,12 @@ function quantizeWeights(layout: QdqLayout, settings: StaticQuantizationSettings
     if (weights.has(match.weightValue)) continue;
     const channelAxis = settings.perChannel ? 1 : undefined;
     weights.set(match.weightValue, quantizeInt8Weight(matMulWeightData(match), [match.k, match.n], { ...scheme, channelAxis }));
+  }
+  for (const attention of layout.attentions) {
+    if (weights.has(attention.weightValue)) continue;
+    const channelAxis = settings.perChannel ? 1 : undefined;
+    const data = constantWeight(attention.weightValue)!.float32();
+    weights.set(attention.weightValue, quantizeInt8Weight(data, attention.weight.dims, { ...scheme, channelAxis }));
   }
   for (const conv of layout.convolutions) {
     if (weights.has(conv.weightValue)) continue;

@@ -6,6 +6,13 @@ import { isValuePreserving } from './value-preserving-ops.js';
 /** Ops that read only their input's shape: they take the 8-bit tensor, no DequantizeLinear needed. */
 const SHAPE_READERS = new Set(['Shape', 'Size']);
 
+/** Where a kernel takes an 8-bit tensor, its scale and its zero point. */
+export interface QuantizedInput {
+  readonly input: number;
+  readonly scale: number;
+  readonly zeroPoint: number;
+}
+
 interface Origin {
   readonly params: ActivationParams;
   readonly scale: Value;
@@ -23,6 +30,8 @@ export class QuantizedTensors {
   readonly #origins = new Map<Value, Origin>();
   readonly #sharing = new Map<Value, Value>();
   readonly #integerInputs = new Map<Node, Set<number>>();
+  /** Kernels that take an 8-bit input with its scale and zero point as inputs of their own. */
+  readonly #quantizedReaders = new Map<Node, QuantizedInput>();
   /** Activation MatMuls whose first input is dequantized with its scale times this factor. */
   readonly #scaledFirstInputs = new Map<Node, number>();
 
@@ -56,6 +65,11 @@ export class QuantizedTensors {
   /** The node becomes an integer kernel reading these inputs quantized. */
   readAsIntegers(node: Node, inputs: readonly number[]): void {
     this.#integerInputs.set(node, new Set(inputs));
+  }
+
+  /** The node reads the 8-bit tensor at `input`, its scale and zero point at the inputs given (QAttention). */
+  readQuantized(node: Node, input: QuantizedInput): void {
+    this.#quantizedReaders.set(node, input);
   }
 
   /** The MatMul's first input is dequantized with its scale × factor (a folded output scaling). */
@@ -136,7 +150,12 @@ export class QuantizedTensors {
     for (const use of [...value.uses()]) {
       const consumer = use.node;
       if (consumer === quantized.producer()) continue;
-      if ((SHAPE_READERS.has(consumer.opType) && consumer.domain === '') || this.#sharesScale(consumer, originValue)) {
+      const reader = this.#quantizedReaders.get(consumer);
+      if (reader?.input === use.index) {
+        consumer.setInput(reader.input, quantized);
+        consumer.setInput(reader.scale, origin.scale);
+        consumer.setInput(reader.zeroPoint, origin.zeroPoint);
+      } else if ((SHAPE_READERS.has(consumer.opType) && consumer.domain === '') || this.#sharesScale(consumer, originValue)) {
         consumer.setInput(use.index, quantized);
       } else if (this.#integerInputs.get(consumer)?.has(use.index)) {
         const factor = use.index === 0 ? this.#scaledFirstInputs.get(consumer) : undefined;

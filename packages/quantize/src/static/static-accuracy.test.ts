@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel } from '@vit-opt/graph';
 import { imageBatches, loadPreprocessConfig, openDataset, type ImageBatch } from '@vit-opt/eval/data';
 import { calibrate } from '../calibration/calibrate.js';
+import { fuseTransformer } from '../fusion/fuse-transformer.js';
 import { imageFolderFeeds } from '../calibration/image-folder-feeds.js';
 import { FIXTURE_NAMES, REPO_ROOT, fixtureDir, loadFixture } from '../testing/fixtures.js';
 import { argmaxRows, createSession, runLogits } from '../testing/onnxruntime.js';
@@ -12,15 +13,20 @@ import { quantizeStatic } from './quantize-static.js';
 const DATA = join(REPO_ROOT, 'fixtures/data/fashion-mnist');
 
 describe.each(FIXTURE_NAMES)('static int8 accuracy on %s', (name) => {
-  it('keeps top-1 on the 1,000 validation images within 0.5 points of fp32 (per-channel, minmax on the 200 calibration images)', async () => {
+  it.each([
+    ['', false],
+    [', attention fused into QAttention first', true],
+  ])('keeps top-1 on the 1,000 validation images within 0.5 points of fp32 (per-channel, minmax on the 200 calibration images%s)', async (_, fused) => {
     const float = loadFixture(name);
     const preprocess = await loadPreprocessConfig(join(fixtureDir(name), 'preprocessor_config.json'));
-    const calibration = await imageFolderFeeds(float, join(DATA, 'calib'), { preprocess, batchSize: 50, workers: 1 });
-    expect(calibration.imageCount).toBe(200);
-    const ranges = await calibrate(float, calibration.feeds, { method: 'minmax' });
-    expect(ranges.sampleCount).toBe(200);
     const quantized = decodeModel(encodeModel(float));
-    quantizeStatic(quantized, ranges, { perChannel: true });
+    if (fused) expect(fuseTransformer(quantized).attention).toHaveLength(4);
+    const calibration = await imageFolderFeeds(quantized, join(DATA, 'calib'), { preprocess, batchSize: 50, workers: 1 });
+    expect(calibration.imageCount).toBe(200);
+    const ranges = await calibrate(quantized, calibration.feeds, { method: 'minmax' });
+    expect(ranges.sampleCount).toBe(200);
+    const report = quantizeStatic(quantized, ranges, { perChannel: true });
+    expect(report.quantizedNodes.filter((node) => node.opType === 'Attention')).toHaveLength(fused ? 4 : 0);
 
     const { id2label } = JSON.parse(readFileSync(join(fixtureDir(name), 'config.json'), 'utf8')) as { id2label: Record<string, string> };
     const validation = await openDataset(join(DATA, 'val'), { id2label });

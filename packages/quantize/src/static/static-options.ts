@@ -2,7 +2,7 @@ import { VitOptError } from '@vit-opt/graph';
 import type { NodeSelection, NodeSelectionOptions, RecipeSourceOptions } from '../options/mode-options.js';
 import { OptionReader } from '../options/option-readers.js';
 
-export type StaticOpType = 'MatMul' | 'Gemm' | 'Conv';
+export type StaticOpType = 'MatMul' | 'Gemm' | 'Conv' | 'Attention';
 export type QuantizedModelFormat = 'qdq' | 'qoperator';
 export type ActivationElementType = 'uint8' | 'int8';
 export type WeightElementType = 'int8' | 'uint8';
@@ -12,7 +12,10 @@ export type WeightElementType = 'int8' | 'uint8';
  * options, so the ranges cover exactly the tensors the rewrite needs.
  */
 export interface StaticLayoutOptions extends NodeSelectionOptions {
-  /** Op types whose constant weight is quantized (default all three: the patch-embedding Conv too). */
+  /**
+   * Op types whose constant weight is quantized (default all: the patch-embedding Conv too, and
+   * the com.microsoft Attention fuseTransformer makes, which becomes QAttention).
+   */
   opTypes?: StaticOpType | readonly StaticOpType[];
   /**
    * 'qdq' (default): QuantizeLinear/DequantizeLinear pairs around float ops, which onnxruntime's
@@ -68,7 +71,11 @@ export const LAYOUT_OPTION_KEYS: readonly string[] = [
 /** The layout options of `read`'s object, validated, with their defaults. */
 export function readLayoutOptions(read: OptionReader): StaticLayoutSettings {
   return {
-    opTypes: read.someOf<StaticOpType>('opTypes', ['MatMul', 'Gemm', 'Conv'], ['MatMul', 'Gemm', 'Conv']),
+    opTypes: read.someOf<StaticOpType>(
+      'opTypes',
+      ['MatMul', 'Gemm', 'Conv', 'Attention'],
+      ['MatMul', 'Gemm', 'Conv', 'Attention'],
+    ),
     format: read.oneOf<QuantizedModelFormat>('format', 'qdq', ['qdq', 'qoperator']),
     quantizeActivationMatMuls: read.boolean('quantizeActivationMatMuls', true),
     includeNodes: read.patterns('includeNodes'),
