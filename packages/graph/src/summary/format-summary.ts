@@ -7,7 +7,7 @@ import type { EncoderLayer, VitStructure } from './vit-structure.js';
 /** The summary for a terminal: the ViT structure first, then the model's contents. */
 export function formatSummary(summary: ModelSummary): string {
   const sections = [
-    formatVit(summary.vit),
+    formatVit(summary.vit, summary.opCounts),
     formatModel(summary),
     formatSignatures('Inputs', summary.inputs),
     formatSignatures('Outputs', summary.outputs),
@@ -29,8 +29,20 @@ export function formatBytes(sizeBytes: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function formatVit(vit: VitStructure | null): string {
-  if (vit === null) return 'ViT: not recognised (no self-attention block in the graph)';
+/**
+ * Ops of a graph rewritten for a runtime (quantized, or fused into onnxruntime's contrib ops),
+ * whose ViT structure the pattern finders, written for float exports, do not follow.
+ */
+const REWRITTEN_OPS =
+  /^(com\.microsoft\.)?(MatMulInteger|DynamicQuantize\w*|QuantizeLinear|DequantizeLinear|QLinear\w+|QGemm|QAttention|MatMulNBits|Attention|MultiHeadAttention|SkipLayerNormalization)$/;
+
+function formatVit(vit: VitStructure | null, opCounts: Readonly<Record<string, number>>): string {
+  if (vit === null) {
+    const rewritten = Object.keys(opCounts).find((op) => REWRITTEN_OPS.test(op));
+    return rewritten === undefined
+      ? 'ViT: not recognised (no self-attention block in the graph)'
+      : `ViT: not recognised (the graph is quantized or fused: it has ${rewritten}; inspect the float model it was made from)`;
+  }
   const rows: string[][] = [];
   const patch = vit.patchEmbedding;
   if (patch !== null) {
