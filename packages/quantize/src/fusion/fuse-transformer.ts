@@ -1,4 +1,5 @@
-import { definePass, eliminateDeadCode, VitOptError, type Model, type Pass } from '@vit-opt/graph';
+import { definePass, eliminateDeadCode, type Model, type Pass } from '@vit-opt/graph';
+import { assertNotQuantized } from '../model-checks.js';
 import { OptionReader } from '../options/option-readers.js';
 import { FUSION_KEY } from '../recipe.js';
 import { fuseAttention, type AttentionFusionStyle } from './attention-fusion.js';
@@ -67,19 +68,8 @@ export function fuseTransformer(
   options: TransformerFusionOptions = {},
 ): TransformerFusionReport {
   const settings = normalizeFusionOptions(options);
-  if (
-    model.graph.nodes.some(
-      (n) =>
-        n.domain === '' &&
-        /^(QuantizeLinear|DequantizeLinear|DynamicQuantizeLinear|MatMulInteger)$/.test(n.opType),
-    )
-  ) {
-    throw new VitOptError(
-      'INVALID_ARGUMENT',
-      'the model is already quantized; fuse the float model, then quantize it',
-      { subject: 'model' },
-    );
-  }
+  // Fuse the float model, then quantize: the fusions match float ops.
+  assertNotQuantized(model, 'fuse the transformer');
   const graph = model.graph;
   const gelu =
     settings.gelu === 'none'
