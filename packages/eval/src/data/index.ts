@@ -10,6 +10,7 @@ export type {
 export { resolvePreprocessConfig } from './preprocess/config.js';
 export { findPreprocessorConfig, loadPreprocessConfig } from './preprocess/config-file.js';
 export type { ResampleFilter } from './preprocess/resample-filters.js';
+export { RESAMPLE_FILTERS } from './preprocess/resample-filters.js';
 export type { RgbImage } from './preprocess/rgb-image.js';
 export { decodeImage } from './preprocess/decode.js';
 export { preprocessImage, preprocessedSize } from './preprocess/preprocess-image.js';

@@ -4,6 +4,7 @@ import * as data from './index.js';
 it('exports a deliberate public API from the data pipeline', () => {
   expect(Object.keys(data).sort()).toMatchInlineSnapshot(`
     [
+      "RESAMPLE_FILTERS",
       "batchesToFeeds",
       "checkImageInputShape",
       "decodeImage",
