@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { captureIo } from '../io.js';
@@ -11,6 +11,30 @@ const repo = (path: string): string =>
 const model = repo('fixtures/models/vit-tiny-hf/model.onnx');
 const data = repo('fixtures/data/fashion-mnist/val');
 const read = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'vit-opt-cli-eval-'));
+
+/** `vit-opt eval` on the first 16 validation images, with `args` after the model. */
+async function evalCli(
+  modelPath: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string; output: string }> {
+  const output = join(tempDir(), 'results.json');
+  const io = captureIo();
+  const code = await run(
+    ['eval', modelPath, '--data', data, '--limit', '16', '-o', output, ...args],
+    io,
+  );
+  return { code, stdout: io.stdoutText(), stderr: io.stderrText(), output };
+}
+
+/** The fixture model and its config.json in a folder of their own, without preprocessor_config.json. */
+function modelWithoutPreprocessorConfig(): string {
+  const dir = tempDir();
+  for (const file of ['model.onnx', 'config.json']) {
+    copyFileSync(join(dirname(model), file), join(dir, file));
+  }
+  return join(dir, 'model.onnx');
+}
 
 describe('vit-opt eval, merge and bench', () => {
   it('evaluates, and shards merged give the single run’s metrics bit for bit', async () => {
@@ -74,5 +98,123 @@ describe('vit-opt eval, merge and bench', () => {
       1, 2,
     ]);
     expect(results.bench.measurements[0].latency.p50_ms).toBeGreaterThan(0);
+  });
+});
+
+describe('vit-opt eval preprocessing flags', () => {
+  it('replace the steps of preprocessor_config.json, and the results say what was done', async () => {
+    const resized = await evalCli(model, '--resize', '32x32', '--crop', '28x28');
+    expect(resized.code).toBe(0);
+    const results = read(resized.output);
+    expect(results.preprocessing).toEqual({
+      size: { height: 32, width: 32 },
+      resample: 'bilinear',
+      crop_size: { height: 28, width: 28 },
+      rescale_factor: 1 / 255,
+      normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+    });
+
+    const other = await evalCli(
+      model,
+      ...['--resize', '30', '--crop', '28x28', '--resample', 'nearest'],
+      ...['--rescale', '1/127.5', '--mean', '1,1,1', '--std', '1,1,1'],
+    );
+    expect(other.code).toBe(0);
+    expect(read(other.output).preprocessing).toEqual({
+      size: { shortest_edge: 30 },
+      resample: 'nearest',
+      crop_size: { height: 28, width: 28 },
+      rescale_factor: 1 / 127.5,
+      normalize: { mean: [1, 1, 1], std: [1, 1, 1] },
+    });
+
+    const off = await evalCli(model, '--rescale', 'none', '--no-normalize');
+    expect(off.code).toBe(0);
+    expect(read(off.output).preprocessing).toMatchObject({ rescale_factor: null, normalize: null });
+    // Raw 0-255 pixels are far from what the model was trained on.
+    expect(read(off.output).metrics.top1).toBeLessThan(results.metrics.top1);
+  });
+
+  it('stand in for a missing preprocessor_config.json, and are required then', async () => {
+    const withFile = read((await evalCli(model)).output);
+    const bare = modelWithoutPreprocessorConfig();
+    const full = await evalCli(
+      bare,
+      ...['--resize', '28x28', '--resample', 'bilinear', '--crop', 'none'],
+      ...['--rescale', '1/255', '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5'],
+    );
+    expect(full.code).toBe(0);
+    const minimal = await evalCli(bare, '--resize', '28x28');
+    expect(minimal.code).toBe(0);
+    // The fixture's preprocessor_config.json holds ViTImageProcessor's defaults at 28x28.
+    for (const results of [read(full.output), read(minimal.output)]) {
+      expect(results.preprocessing).toEqual(withFile.preprocessing);
+      expect(JSON.stringify(results.metrics)).toBe(JSON.stringify(withFile.metrics));
+    }
+
+    for (const flags of [[], ['--resize', '32'], ['--crop', '28x28']]) {
+      const refused = await evalCli(bare, ...flags);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(
+        `error: ${bare}: no preprocessor_config.json beside the model: give the preprocessing as ` +
+          'flags, at least --resize HxW (or --resize N with --crop HxW)\n',
+      );
+      expect(existsSync(refused.output)).toBe(false);
+    }
+  });
+
+  it('that leave images of different sizes give a one-line error (exit 1)', async () => {
+    // The fixture's ViTImageProcessor has no center crop.
+    const refused = await evalCli(model, '--resize', '28');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^error: preprocessing does not give every image the same size: .*\n$/,
+    );
+  });
+
+  it.each<[string[], RegExp]>([
+    [
+      ['--resize', '28px'],
+      /^error: option '--resize .*' argument '28px' is invalid\. must be HxW .*, N for the shortest edge .*, or none$/,
+    ],
+    [
+      ['--resample', 'cubic'],
+      /^error: option '--resample <filter>' argument 'cubic' is invalid\. Allowed choices are nearest, box, bilinear, hamming, bicubic, lanczos\.$/,
+    ],
+    [
+      ['--crop', '28'],
+      /^error: option '--crop <HxW\|none>' argument '28' is invalid\. must be HxW \(e\.g\. 224x224\) or none$/,
+    ],
+    [
+      ['--rescale', '0'],
+      /^error: option '--rescale <factor\|none>' argument '0' is invalid\. must be a positive number or fraction/,
+    ],
+    [
+      ['--mean', '0.5,0.5'],
+      /^error: option '--mean <r,g,b>' argument '0.5,0.5' is invalid\. must be 3 numbers/,
+    ],
+    [
+      ['--mean', '0,0,0', '--std', '1,0,1'],
+      /^error: option '--std <r,g,b>' argument '1,0,1' is invalid\. must be 3 positive numbers/,
+    ],
+    [['--mean', '0,0,0'], /^error: --mean and --std go together: give both, or --no-normalize$/],
+    [['--std', '1,1,1'], /^error: --mean and --std go together/],
+    [
+      ['--no-normalize', '--mean', '0,0,0', '--std', '1,1,1'],
+      /^error: --no-normalize turns normalization off: drop --mean and --std$/,
+    ],
+    [
+      ['--resize', 'none', '--resample', 'box'],
+      /^error: --resample is the filter of --resize, and --resize is none$/,
+    ],
+    [
+      ['--resize', '32', '--crop', 'none'],
+      /^error: --crop none with --resize N leaves images of different sizes/,
+    ],
+  ])('refuses %j as a usage error naming the flag', async (flags, message) => {
+    const refused = await evalCli(model, ...flags);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.split('\n')[0]).toMatch(message);
+    expect(existsSync(refused.output)).toBe(false);
   });
 });

@@ -1,10 +1,22 @@
-import { evaluate, writeResults } from '@vit-opt/eval';
+import { Option } from 'commander';
+import { RESAMPLE_FILTERS, evaluate, writeResults } from '@vit-opt/eval';
 import type { CliCommand } from '../command.js';
 import { interruptSignal, progressReporter } from '../progress.js';
 import { writeJson } from '../output.js';
 import { nonNegativeInteger, positiveInteger, shardPosition } from './options.js';
+import {
+  STAND_IN_HELP,
+  checkStandInPreprocessing,
+  cropSize,
+  meanTriple,
+  preprocessOverrides,
+  rescaleFactor,
+  resizeTarget,
+  stdTriple,
+  type PreprocessFlags,
+} from './preprocess-options.js';
 
-interface EvalOptions {
+interface EvalOptions extends PreprocessFlags {
   data: string;
   labels?: string;
   baseline?: string;
@@ -26,7 +38,8 @@ export const evalCommand: CliCommand = {
       .summary('measure the accuracy of an image classifier on a validation set')
       .description(
         'Top-1, top-5, per-class accuracy, confusion matrix and macro F1 on an ImageFolder or a CSV/JSONL ' +
-          'manifest, preprocessing as the model’s preprocessor_config.json says (PIL-exact resizing). With ' +
+          'manifest, preprocessing as the model’s preprocessor_config.json says (PIL-exact resizing), each ' +
+          `preprocessing flag replacing one step. ${STAND_IN_HELP} With ` +
           '--baseline, the baseline runs on the same batches: agreement, mean KL, top-1 delta with a 95% CI and ' +
           'McNemar’s p. --shard i/n evaluates one slice; `vit-opt merge` combines the shards into exactly the ' +
           'metrics of a single run (use the same --batch for every shard).',
@@ -51,7 +64,37 @@ export const evalCommand: CliCommand = {
       .option('--shard <i/n>', 'evaluate slice i of n (0-based)', shardPosition)
       .option('--strict', 'fail on the first unreadable image instead of listing it', false)
       .option('--json', 'print the results JSON instead of a summary', false)
+      .optionsGroup('Preprocessing (each flag replaces one step of preprocessor_config.json):')
+      .option(
+        '--resize <HxW|N|none>',
+        'resize to H×W, or the shortest edge to N keeping the aspect ratio; none skips resizing',
+        resizeTarget,
+      )
+      .addOption(
+        new Option('--resample <filter>', 'the Pillow filter of --resize').choices(
+          RESAMPLE_FILTERS,
+        ),
+      )
+      .option(
+        '--crop <HxW|none>',
+        'center crop to H×W (zero padding where the image is smaller); none skips cropping',
+        cropSize,
+      )
+      .option(
+        '--rescale <factor|none>',
+        'multiply the 0-255 pixel values by factor, a number or a fraction (1/255); none keeps 0-255',
+        rescaleFactor,
+      )
+      .option(
+        '--mean <r,g,b>',
+        'normalize each channel to (x − mean) / std; needs --std',
+        meanTriple,
+      )
+      .option('--std <r,g,b>', 'the std of --mean (positive numbers)', stdTriple)
+      .option('--no-normalize', 'skip normalization')
       .action(async (modelPath: string, options: EvalOptions) => {
+        const preprocess = preprocessOverrides(command, options);
+        await checkStandInPreprocessing(modelPath, preprocess);
         const interrupt = interruptSignal();
         const report = progressReporter(io, 'eval', 'images');
         try {
@@ -59,6 +102,7 @@ export const evalCommand: CliCommand = {
             modelPath,
             dataPath: options.data,
             strict: options.strict,
+            preprocess,
             ...(options.labels === undefined ? {} : { labelsFile: options.labels }),
             ...(options.baseline === undefined ? {} : { baselinePath: options.baseline }),
             ...(options.batch === undefined ? {} : { batchSize: options.batch }),

@@ -1,0 +1,160 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { VitOptError } from '@vit-opt/graph';
+import {
+  findPreprocessorConfig,
+  type ImageSize,
+  type PreprocessOverrides,
+  type ResampleFilter,
+  type ResizeTarget,
+} from '@vit-opt/eval/data';
+
+type Triple = readonly [number, number, number];
+
+/**
+ * The value that turns a step off. Parsers return it rather than null, which commander would
+ * replace with an empty string; preprocessOverrides makes it the library's null.
+ */
+const OFF = 'none';
+type Off = typeof OFF;
+
+/** The preprocessing flags of `vit-opt eval` as commander parses them: absent when not given. */
+export interface PreprocessFlags {
+  resize?: ResizeTarget | Off;
+  resample?: ResampleFilter;
+  crop?: ImageSize | Off;
+  rescale?: number | Off;
+  mean?: Triple;
+  std?: Triple;
+  /** false with --no-normalize. */
+  normalize: boolean;
+}
+
+/**
+ * What a model without a preprocessor_config.json gets for the steps no flag gives: the
+ * defaults of ViTImageProcessor, which evaluate() reads an empty config as.
+ */
+export const STAND_IN_HELP =
+  'Without a preprocessor_config.json beside the model, --resize is required (with --crop HxW when ' +
+  'it is N) and the other steps are ViTImageProcessor’s defaults: bilinear, no crop, rescale 1/255, ' +
+  'mean and std 0.5.';
+
+/**
+ * The overrides evaluate() takes, after the rules between the flags that commander cannot
+ * express; a broken rule is a usage error (exit 2).
+ */
+export function preprocessOverrides(command: Command, flags: PreprocessFlags): PreprocessOverrides {
+  const usage = (message: string): never => command.error(`error: ${message}`);
+  const resize = flags.resize === OFF ? null : flags.resize;
+  const crop = flags.crop === OFF ? null : flags.crop;
+  const { mean, std } = flags;
+  if ((mean === undefined) !== (std === undefined)) {
+    usage('--mean and --std go together: give both, or --no-normalize');
+  }
+  if (!flags.normalize && mean !== undefined) {
+    usage('--no-normalize turns normalization off: drop --mean and --std');
+  }
+  if (resize === null && flags.resample !== undefined) {
+    usage('--resample is the filter of --resize, and --resize is none');
+  }
+  if (crop === null && (resize === null || (resize !== undefined && 'shortestEdge' in resize))) {
+    usage(
+      `--crop none with --resize ${resize === null ? 'none' : 'N'} leaves images of different sizes: ` +
+        'give --crop HxW or --resize HxW',
+    );
+  }
+  return {
+    ...(resize === undefined ? {} : { size: resize }),
+    ...(flags.resample === undefined ? {} : { resample: flags.resample }),
+    ...(crop === undefined ? {} : { cropSize: crop }),
+    ...(flags.rescale === undefined
+      ? {}
+      : { rescaleFactor: flags.rescale === OFF ? null : flags.rescale }),
+    ...(mean === undefined || std === undefined ? {} : { normalize: { mean, std } }),
+    ...(flags.normalize ? {} : { normalize: null }),
+  };
+}
+
+/**
+ * A model without a preprocessor_config.json needs flags that give every image one size;
+ * said here with the flags' names rather than by evaluate() with its options'.
+ */
+export async function checkStandInPreprocessing(
+  modelPath: string,
+  overrides: PreprocessOverrides,
+): Promise<void> {
+  const { size, cropSize } = overrides;
+  const fixedSize = size !== undefined && size !== null && !('shortestEdge' in size);
+  const cropped = cropSize !== undefined && cropSize !== null;
+  if (size !== undefined && (fixedSize || cropped)) return;
+  if ((await findPreprocessorConfig(modelPath)) !== null) return;
+  throw new VitOptError(
+    'INVALID_ARGUMENT',
+    'no preprocessor_config.json beside the model: give the preprocessing as flags, at least ' +
+      '--resize HxW (or --resize N with --crop HxW)',
+    { subject: modelPath },
+  );
+}
+
+// commander parsers: a bad value becomes a usage error (exit 2) naming the flag.
+
+export function resizeTarget(value: string): ResizeTarget | Off {
+  if (value === OFF) return OFF;
+  const size = parseImageSize(value);
+  if (size !== undefined) return size;
+  if (/^\d+$/.test(value) && Number(value) > 0) return { shortestEdge: Number(value) };
+  throw new InvalidArgumentError(
+    'must be HxW (e.g. 224x224), N for the shortest edge (e.g. 256), or none',
+  );
+}
+
+export function cropSize(value: string): ImageSize | Off {
+  if (value === OFF) return OFF;
+  const size = parseImageSize(value);
+  if (size === undefined) throw new InvalidArgumentError('must be HxW (e.g. 224x224) or none');
+  return size;
+}
+
+export function rescaleFactor(value: string): number | Off {
+  if (value === OFF) return OFF;
+  const parts = value.split('/').map(parseNumber);
+  const factor =
+    parts.length > 2 || parts.includes(undefined)
+      ? Number.NaN
+      : (parts[0] as number) / (parts[1] ?? 1);
+  if (!Number.isFinite(factor) || factor <= 0) {
+    throw new InvalidArgumentError('must be a positive number or fraction (e.g. 1/255), or none');
+  }
+  return factor;
+}
+
+export function meanTriple(value: string): Triple {
+  const triple = parseTriple(value);
+  if (triple === undefined) throw new InvalidArgumentError('must be 3 numbers, r,g,b');
+  return triple;
+}
+
+export function stdTriple(value: string): Triple {
+  const triple = parseTriple(value);
+  if (triple === undefined || triple.some((x) => x <= 0)) {
+    throw new InvalidArgumentError('must be 3 positive numbers, r,g,b');
+  }
+  return triple;
+}
+
+function parseImageSize(value: string): ImageSize | undefined {
+  const match = /^(\d+)x(\d+)$/.exec(value);
+  const height = Number(match?.[1]);
+  const width = Number(match?.[2]);
+  return match === null || height < 1 || width < 1 ? undefined : { height, width };
+}
+
+function parseTriple(value: string): Triple | undefined {
+  const numbers = value.split(',').map(parseNumber);
+  if (numbers.length !== 3 || numbers.some((x) => x === undefined)) return undefined;
+  return numbers as unknown as Triple;
+}
+
+function parseNumber(text: string): number | undefined {
+  const n = Number(text);
+  return text.trim() === '' || !Number.isFinite(n) ? undefined : n;
+}
