@@ -113,6 +113,7 @@ describe('vit-opt eval preprocessing flags', () => {
       rescale_factor: 1 / 255,
       normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
     });
+    expect(results.runtime.execution_provider).toBe('cpu');
 
     const other = await evalCli(
       model,
@@ -215,6 +216,18 @@ describe('vit-opt eval preprocessing flags', () => {
     const refused = await evalCli(model, ...flags);
     expect(refused.code).toBe(2);
     expect(refused.stderr.split('\n')[0]).toMatch(message);
+    expect(existsSync(refused.output)).toBe(false);
+  });
+});
+
+describe('vit-opt eval --provider', () => {
+  // This repository's .npmrc skips onnxruntime-node's CUDA download, so CUDA never starts here.
+  it('names a provider that is not available, and those that are, in one line (exit 1)', async () => {
+    const refused = await evalCli(model, '--provider', 'cuda');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^error: --provider: execution provider "cuda" is not available \(.+\); this onnxruntime-node has cpu\b.*\n$/,
+    );
     expect(existsSync(refused.output)).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { VitOptError, isVitOptError } from '@vit-opt/graph';
 import { RESAMPLE_FILTERS, evaluate, writeResults } from '@vit-opt/eval';
 import type { CliCommand } from '../command.js';
 import { interruptSignal, progressReporter } from '../progress.js';
@@ -22,6 +23,7 @@ interface EvalOptions extends PreprocessFlags {
   baseline?: string;
   batch?: number;
   threads?: number;
+  provider: string;
   limit?: number;
   sample?: number;
   seed: number;
@@ -57,6 +59,11 @@ export const evalCommand: CliCommand = {
         '--threads <n>',
         'onnxruntime intra-op threads (default: onnxruntime’s)',
         positiveInteger,
+      )
+      .option(
+        '--provider <name>',
+        'onnxruntime execution provider (cuda and tensorrt need their libraries installed)',
+        'cpu',
       )
       .option('--limit <n>', 'evaluate the first N images', positiveInteger)
       .option('--sample <n>', 'evaluate N images drawn reproducibly (see --seed)', positiveInteger)
@@ -103,6 +110,7 @@ export const evalCommand: CliCommand = {
             dataPath: options.data,
             strict: options.strict,
             preprocess,
+            executionProvider: options.provider,
             ...(options.labels === undefined ? {} : { labelsFile: options.labels }),
             ...(options.baseline === undefined ? {} : { baselinePath: options.baseline }),
             ...(options.batch === undefined ? {} : { batchSize: options.batch }),
@@ -114,6 +122,8 @@ export const evalCommand: CliCommand = {
             ...(options.shard === undefined ? {} : { shard: options.shard }),
             onProgress: (p) => report(p.done, p.total),
             signal: interrupt.signal,
+          }).catch((error: unknown) => {
+            throw userError(error);
           });
           writeResults(options.output, results);
           if (options.json) {
@@ -140,3 +150,9 @@ export const evalCommand: CliCommand = {
       });
   },
 };
+
+/** The library names its option; the user typed the flag. */
+function userError(error: unknown): unknown {
+  if (!isVitOptError(error) || error.subject !== 'executionProvider') return error;
+  return new VitOptError(error.code, error.message, { subject: '--provider', cause: error });
+}
