@@ -118,6 +118,18 @@ describe('runBenchmark', () => {
     );
   });
 
+  // This repository's .npmrc skips onnxruntime-node's CUDA download, so CUDA never starts here.
+  it('names an execution provider that cannot start, and those on offer', async () => {
+    const run = runBenchmark(TINY_VIT, { ...quick, threads: [1], executionProvider: 'cuda' });
+    await expect(run).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+      subject: 'executionProvider',
+      message: expect.stringMatching(
+        /^execution provider "cuda" is not available \(.+\); this onnxruntime-node has cpu\b/,
+      ),
+    });
+  });
+
   it('names a wrong option', async () => {
     await expect(runBenchmark(TINY_VIT, { threads: [0] })).rejects.toMatchObject({
       subject: 'threads',

@@ -1,5 +1,5 @@
-import { InferenceSession } from 'onnxruntime-node';
 import { VitOptError } from '@vit-opt/graph';
+import { openSession } from '../runtime/open-session.js';
 import { describeModel } from '../results/describe-model.js';
 import { captureEnvironment } from '../results/environment.js';
 import {
@@ -31,7 +31,10 @@ export interface BenchmarkOptions {
   readonly stop?: BenchStop;
   /** Untimed runs before timing; default 3 (the first allocates and picks kernels). */
   readonly warmupRuns?: number;
-  /** Default 'cpu'; any other provider onnxruntime-node has is passed through. */
+  /**
+   * Default 'cpu'; any other provider onnxruntime-node has is passed through. One that is unknown
+   * or cannot start is a VitOptError with subject 'executionProvider'.
+   */
   readonly executionProvider?: string;
   /** Default 'all'. */
   readonly graphOptimizationLevel?: GraphOptimizationLevel;
@@ -102,8 +105,7 @@ export async function runBenchmark(
       fraction: measurements.length / configurations,
     });
     const loadStarted = performance.now();
-    const session = await InferenceSession.create(modelPath, {
-      executionProviders: [executionProvider],
+    const session = await openSession(modelPath, executionProvider, {
       intraOpNumThreads: intraOpThreads,
       interOpNumThreads: interOpThreads,
       executionMode: 'sequential',
