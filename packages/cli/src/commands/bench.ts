@@ -2,13 +2,14 @@ import { runBenchmark, writeResults } from '@vit-opt/eval';
 import type { CliCommand } from '../command.js';
 import { interruptSignal, progressReporter } from '../progress.js';
 import { writeJson } from '../output.js';
-import { integerList, positiveInteger } from './options.js';
+import { blameProviderFlag, integerList, positiveInteger, providerOption } from './options.js';
 
 interface BenchOptions {
   batch?: number[];
   threads?: number[];
   runs?: number;
   seconds?: number;
+  provider: string;
   output?: string;
   json: boolean;
 }
@@ -31,6 +32,7 @@ export const benchCommand: CliCommand = {
       )
       .option('--runs <n>', 'timed runs per configuration', positiveInteger)
       .option('--seconds <t>', 'time per configuration instead of a run count', positiveInteger)
+      .addOption(providerOption())
       .option('-o, --output <file>', 'write the results JSON here (atomically)')
       .option('--json', 'print the results JSON', false)
       .action(async (modelPath: string, options: BenchOptions) => {
@@ -46,7 +48,10 @@ export const benchCommand: CliCommand = {
             ...(options.runs !== undefined ? { stop: { runs: options.runs } } : {}),
             ...(options.seconds !== undefined ? { stop: { seconds: options.seconds } } : {}),
             onProgress: (p) => report(Math.round(p.fraction * 100), 100),
+            executionProvider: options.provider,
             signal: interrupt.signal,
+          }).catch((error: unknown) => {
+            throw blameProviderFlag(error);
           });
           if (options.output !== undefined) writeResults(options.output, results);
           if (options.json) writeJson(io, results);

@@ -230,4 +230,22 @@ describe('vit-opt eval --provider', () => {
     );
     expect(existsSync(refused.output)).toBe(false);
   });
+
+  it('is taken by bench too, with the same one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vit-opt-cli-bench-'));
+    const output = join(dir, 'b.json');
+    const io = captureIo();
+    const args = ['bench', model, '--provider', 'cuda', '--threads', '1', '--runs', '2'];
+    expect(await run([...args, '-o', output], io)).toBe(1);
+    // Off a terminal, bench's progress prints a plain line as it starts loading the model.
+    const errors = io
+      .stderrText()
+      .split('\n')
+      .filter((line) => line.startsWith('error'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^error: --provider: execution provider "cuda" is not available \(.+\); this onnxruntime-node has cpu\b/,
+    );
+    expect(existsSync(output)).toBe(false);
+  });
 });

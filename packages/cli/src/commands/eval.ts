@@ -1,10 +1,15 @@
 import { Option } from 'commander';
-import { VitOptError, isVitOptError } from '@vit-opt/graph';
 import { RESAMPLE_FILTERS, evaluate, writeResults } from '@vit-opt/eval';
 import type { CliCommand } from '../command.js';
 import { interruptSignal, progressReporter } from '../progress.js';
 import { writeJson } from '../output.js';
-import { nonNegativeInteger, positiveInteger, shardPosition } from './options.js';
+import {
+  blameProviderFlag,
+  nonNegativeInteger,
+  positiveInteger,
+  providerOption,
+  shardPosition,
+} from './options.js';
 import {
   STAND_IN_HELP,
   checkStandInPreprocessing,
@@ -60,11 +65,7 @@ export const evalCommand: CliCommand = {
         'onnxruntime intra-op threads (default: onnxruntime’s)',
         positiveInteger,
       )
-      .option(
-        '--provider <name>',
-        'onnxruntime execution provider (cuda and tensorrt need their libraries installed)',
-        'cpu',
-      )
+      .addOption(providerOption())
       .option('--limit <n>', 'evaluate the first N images', positiveInteger)
       .option('--sample <n>', 'evaluate N images drawn reproducibly (see --seed)', positiveInteger)
       .option('--seed <s>', 'seed for --sample', nonNegativeInteger, 0)
@@ -123,7 +124,7 @@ export const evalCommand: CliCommand = {
             onProgress: (p) => report(p.done, p.total),
             signal: interrupt.signal,
           }).catch((error: unknown) => {
-            throw userError(error);
+            throw blameProviderFlag(error);
           });
           writeResults(options.output, results);
           if (options.json) {
@@ -150,9 +151,3 @@ export const evalCommand: CliCommand = {
       });
   },
 };
-
-/** The library names its option; the user typed the flag. */
-function userError(error: unknown): unknown {
-  if (!isVitOptError(error) || error.subject !== 'executionProvider') return error;
-  return new VitOptError(error.code, error.message, { subject: '--provider', cause: error });
-}

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { VitOptError, isVitOptError } from '@vit-opt/graph';
 
 /** commander parsers: a bad value becomes a usage error (exit 2) naming the option. */
 export function positiveInteger(value: string): number {
@@ -43,4 +44,18 @@ export function regularExpressions(value: string, previous: RegExp[] | undefined
       `is not a valid regular expression (${(error as Error).message})`,
     );
   }
+}
+
+/** --provider, as eval and bench take it. */
+export function providerOption(): Option {
+  return new Option(
+    '--provider <name>',
+    'onnxruntime execution provider (cuda and tensorrt need their libraries installed)',
+  ).default('cpu');
+}
+
+/** The library names its option executionProvider; the user typed --provider. */
+export function blameProviderFlag(error: unknown): unknown {
+  if (!isVitOptError(error) || error.subject !== 'executionProvider') return error;
+  return new VitOptError(error.code, error.message, { subject: '--provider', cause: error });
 }
