@@ -1,5 +1,4 @@
-import { Option } from 'commander';
-import { RESAMPLE_FILTERS, evaluate, writeResults } from '@vit-opt/eval';
+import { evaluate, writeResults } from '@vit-opt/eval';
 import type { CliCommand } from '../command.js';
 import { interruptSignal, progressReporter } from '../progress.js';
 import { writeJson } from '../output.js';
@@ -13,12 +12,8 @@ import {
 import {
   STAND_IN_HELP,
   checkStandInPreprocessing,
-  cropSize,
-  meanTriple,
+  preprocessOptions,
   preprocessOverrides,
-  rescaleFactor,
-  resizeTarget,
-  stdTriple,
   type PreprocessFlags,
 } from './preprocess-options.js';
 
@@ -72,34 +67,6 @@ export const evalCommand: CliCommand = {
       .option('--shard <i/n>', 'evaluate slice i of n (0-based)', shardPosition)
       .option('--strict', 'fail on the first unreadable image instead of listing it', false)
       .option('--json', 'print the results JSON instead of a summary', false)
-      .optionsGroup('Preprocessing (each flag replaces one step of preprocessor_config.json):')
-      .option(
-        '--resize <HxW|N|none>',
-        'resize to H×W, or the shortest edge to N keeping the aspect ratio; none skips resizing',
-        resizeTarget,
-      )
-      .addOption(
-        new Option('--resample <filter>', 'the Pillow filter of --resize').choices(
-          RESAMPLE_FILTERS,
-        ),
-      )
-      .option(
-        '--crop <HxW|none>',
-        'center crop to H×W (zero padding where the image is smaller); none skips cropping',
-        cropSize,
-      )
-      .option(
-        '--rescale <factor|none>',
-        'multiply the 0-255 pixel values by factor, a number or a fraction (1/255); none keeps 0-255',
-        rescaleFactor,
-      )
-      .option(
-        '--mean <r,g,b>',
-        'normalize each channel to (x − mean) / std; needs --std',
-        meanTriple,
-      )
-      .option('--std <r,g,b>', 'the std of --mean (positive numbers)', stdTriple)
-      .option('--no-normalize', 'skip normalization')
       .action(async (modelPath: string, options: EvalOptions) => {
         const preprocess = preprocessOverrides(command, options);
         await checkStandInPreprocessing(modelPath, preprocess);
@@ -149,5 +116,8 @@ export const evalCommand: CliCommand = {
           interrupt.dispose();
         }
       });
+    // Added last, so that the help lists them last, under their own heading.
+    const heading = 'Preprocessing (each flag replaces one step of preprocessor_config.json):';
+    for (const option of preprocessOptions(heading)) command.addOption(option);
   },
 };

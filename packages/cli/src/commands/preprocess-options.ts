@@ -1,8 +1,12 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { VitOptError } from '@vit-opt/graph';
 import {
+  RESAMPLE_FILTERS,
   findPreprocessorConfig,
+  loadPreprocessConfig,
+  resolvePreprocessConfig,
   type ImageSize,
+  type PreprocessConfig,
   type PreprocessOverrides,
   type ResampleFilter,
   type ResizeTarget,
@@ -17,7 +21,7 @@ type Triple = readonly [number, number, number];
 const OFF = 'none';
 type Off = typeof OFF;
 
-/** The preprocessing flags of `vit-opt eval` as commander parses them: absent when not given. */
+/** The preprocessing flags of `vit-opt eval` and `quantize` as commander parses them: absent when not given. */
 export interface PreprocessFlags {
   resize?: ResizeTarget | Off;
   resample?: ResampleFilter;
@@ -37,6 +41,45 @@ export const STAND_IN_HELP =
   'Without a preprocessor_config.json beside the model, --resize is required (with --crop HxW when ' +
   'it is N) and the other steps are ViTImageProcessor’s defaults: bilinear, no crop, rescale 1/255, ' +
   'mean and std 0.5.';
+
+/**
+ * The preprocessing flags, under `heading` in the help: each replaces one step of the model's
+ * preprocessor_config.json. The commands that read images add them all.
+ */
+export function preprocessOptions(heading: string): Option[] {
+  const options = [
+    new Option(
+      '--resize <HxW|N|none>',
+      'resize to H×W, or the shortest edge to N keeping the aspect ratio; none skips resizing',
+    ).argParser(resizeTarget),
+    new Option('--resample <filter>', 'the Pillow filter of --resize').choices(RESAMPLE_FILTERS),
+    new Option(
+      '--crop <HxW|none>',
+      'center crop to H×W (zero padding where the image is smaller); none skips cropping',
+    ).argParser(cropSize),
+    new Option(
+      '--rescale <factor|none>',
+      'multiply the 0-255 pixel values by factor, a number or a fraction (1/255); none keeps 0-255',
+    ).argParser(rescaleFactor),
+    new Option(
+      '--mean <r,g,b>',
+      'normalize each channel to (x − mean) / std; needs --std',
+    ).argParser(meanTriple),
+    new Option('--std <r,g,b>', 'the std of --mean (positive numbers)').argParser(stdTriple),
+    new Option('--no-normalize', 'skip normalization'),
+  ];
+  return options.map((option) => option.helpGroup(heading));
+}
+
+/** The first preprocessing flag on the command line (its long name), if any. */
+export function givenPreprocessFlag(command: Command): string | undefined {
+  const names = new Set(preprocessOptions('').map((option) => option.attributeName()));
+  return command.options.find(
+    (option) =>
+      names.has(option.attributeName()) &&
+      command.getOptionValueSource(option.attributeName()) === 'cli',
+  )?.long;
+}
 
 /**
  * The overrides evaluate() takes, after the rules between the flags that commander cannot
@@ -93,6 +136,22 @@ export async function checkStandInPreprocessing(
       '--resize HxW (or --resize N with --crop HxW)',
     { subject: modelPath },
   );
+}
+
+/**
+ * The preprocessing images get, as evaluate() resolves it: the model's preprocessor_config.json
+ * with the flags' overrides, or the flags alone standing in for a missing one (then they must
+ * give every image one size; checkStandInPreprocessing says which flags otherwise).
+ */
+export async function resolvePreprocessing(
+  modelPath: string,
+  overrides: PreprocessOverrides,
+): Promise<PreprocessConfig> {
+  await checkStandInPreprocessing(modelPath, overrides);
+  const path = await findPreprocessorConfig(modelPath);
+  return path === null
+    ? resolvePreprocessConfig({}, { source: 'flags', overrides })
+    : loadPreprocessConfig(path, overrides);
 }
 
 // commander parsers: a bad value becomes a usage error (exit 2) naming the flag.
