@@ -9,6 +9,8 @@ export { constantsToInitializers, constantNodeTensor } from './constant-to-initi
 export { removeIdentityNodes } from './remove-identity.js';
 export { foldStaticShapes } from './fold-static-shapes.js';
 export { foldConstants } from './fold-constants.js';
+export { cleanup } from './cleanup.js';
+export type { CleanupCounts } from './cleanup.js';
 export { eliminateDeadCode } from './dead-code.js';
 export { shareIdenticalInitializers } from './share-initializers.js';
 export { simplify, simplifyPasses } from './simplify.js';
