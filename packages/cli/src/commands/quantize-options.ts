@@ -12,9 +12,10 @@ import type {
   StaticOpType,
   StaticQuantizationOptions,
 } from '@vit-opt/quantize';
+import { givenPreprocessFlag, type PreprocessFlags } from './preprocess-options.js';
 
 /** The flags of `vit-opt quantize` as commander parses them: absent when not given. */
-export interface QuantizeFlags {
+export interface QuantizeFlags extends PreprocessFlags {
   output: string;
   mode: RecipeMode;
   calib?: string;
@@ -132,6 +133,12 @@ export function checkFlagCombinations(command: Command, flags: QuantizeFlags): v
   if (flags.calib !== undefined && flags.report === undefined && imagesOnlyFor !== undefined) {
     usage(
       `--calib with ${imagesOnlyFor} only supplies the images --report compares on: add --report, or drop --calib`,
+    );
+  }
+  const preprocessFlag = givenPreprocessFlag(command);
+  if (preprocessFlag !== undefined && flags.calib === undefined) {
+    usage(
+      `${preprocessFlag} preprocesses the images of --calib; --mode ${flags.mode} without --calib reads none`,
     );
   }
   if (flags.mode !== 'static') return;

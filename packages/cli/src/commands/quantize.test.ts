@@ -292,6 +292,65 @@ describe('vit-opt quantize --mode static: ranges and report', () => {
   });
 });
 
+describe('vit-opt quantize preprocessing flags', () => {
+  /** The fixture model and its config.json in a folder of their own, as torchvision exports come. */
+  function withoutPreprocessorConfig(): string {
+    const dir = tempDir();
+    for (const file of ['model.onnx', 'config.json']) {
+      writeFileSync(join(dir, file), readFileSync(join(fixtureDir('vit-tiny-hf'), file)));
+    }
+    return join(dir, 'model.onnx');
+  }
+
+  it('stand in for a missing preprocessor_config.json: the same ranges and report as with the file', async () => {
+    const bare = withoutPreprocessorConfig();
+    const runs = { file: HF, flags: bare };
+    const results: Record<string, { ranges: string; report: unknown }> = {};
+    for (const [name, model] of Object.entries(runs)) {
+      const dir = tempDir();
+      // The fixture's preprocessor_config.json, as flags (its resample and rescale are the defaults).
+      const flags =
+        name === 'flags'
+          ? ['--resize', '28x28', '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5']
+          : [];
+      const { code, stderr } = await vitOpt(
+        'quantize',
+        model,
+        '-o',
+        join(dir, 'q.onnx'),
+        '--mode',
+        'static',
+        ...CALIBRATE,
+        ...flags,
+        '--save-ranges',
+        join(dir, 'ranges.json'),
+        '--report',
+        join(dir, 'report.json'),
+      );
+      expect(stderr).not.toMatch(/^error/m);
+      expect(code).toBe(0);
+      results[name] = {
+        ranges: readFileSync(join(dir, 'ranges.json'), 'utf8'),
+        report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')),
+      };
+    }
+    expect(results.flags!.ranges).toBe(results.file!.ranges);
+    expect(results.flags!.report).toEqual(results.file!.report);
+  });
+
+  it('replace steps of preprocessor_config.json: other preprocessing, other ranges', async () => {
+    const rangesOf = async (...flags: string[]): Promise<string> => {
+      const dir = tempDir();
+      const ranges = join(dir, 'ranges.json');
+      const args = ['--mode', 'static', ...CALIBRATE, '--save-ranges', ranges, ...flags];
+      const { code } = await vitOpt('quantize', HF, '-o', join(dir, 'q.onnx'), ...args);
+      expect(code).toBe(0);
+      return readFileSync(ranges, 'utf8');
+    };
+    expect(await rangesOf('--rescale', '1/127.5')).not.toBe(await rangesOf());
+  });
+});
+
 describe('vit-opt quantize --report in every mode', () => {
   it.each([
     ['dynamic', []],
@@ -549,10 +608,16 @@ describe('vit-opt quantize refuses bad input in one line, exit 1, writing nothin
       /has shape \[batch_size, 3, 28, 28\] but preprocessing makes \[N, 3, 32, 32\]$/,
     ],
     [
-      'calibration with no preprocessor_config.json beside the model',
+      'calibration with no preprocessor_config.json beside the model and no preprocessing flags',
       models.bare,
       ['--mode', 'static', ...CALIBRATE],
-      /bare\/model\.onnx: no preprocessor_config\.json beside the model/,
+      /bare\/model\.onnx: no preprocessor_config\.json beside the model: give the preprocessing as flags, at least --resize HxW \(or --resize N with --crop HxW\)$/,
+    ],
+    [
+      'report images with no preprocessor_config.json beside the model, flags that do not fix a size',
+      models.bare,
+      ['--mode', 'dynamic', '--calib', CALIB, '--report', `${OUT}/report.json`, '--resize', '28'],
+      /bare\/model\.onnx: no preprocessor_config\.json beside the model: give the preprocessing as flags/,
     ],
     [
       'ranges of another model',
@@ -657,6 +722,26 @@ describe('vit-opt quantize refuses a wrong command line with one line and the us
       '--report without images',
       ['--mode', 'static', '--ranges', `${OUT}/r.json`, '--report', `${OUT}/report.txt`],
       'error: --report compares activations on images: give --calib <dir> too',
+    ],
+    [
+      'a preprocessing flag in a mode that reads no images',
+      ['--mode', 'dynamic', '--resize', '28x28'],
+      'error: --resize preprocesses the images of --calib; --mode dynamic without --calib reads none',
+    ],
+    [
+      'a preprocessing flag with ranges and no images',
+      ['--mode', 'static', '--ranges', `${OUT}/r.json`, '--no-normalize'],
+      'error: --no-normalize preprocesses the images of --calib; --mode static without --calib reads none',
+    ],
+    [
+      'a bad preprocessing value',
+      ['--mode', 'static', ...CALIBRATE, '--crop', '28'],
+      "error: option '--crop <HxW|none>' argument '28' is invalid. must be HxW (e.g. 224x224) or none",
+    ],
+    [
+      'preprocessing flags that do not go together',
+      ['--mode', 'static', ...CALIBRATE, '--mean', '0.5,0.5,0.5'],
+      'error: --mean and --std go together: give both, or --no-normalize',
     ],
     [
       '--report without images in another mode',

@@ -12,11 +12,7 @@ import {
   type Model,
   type Pass,
 } from '@vit-opt/graph';
-import {
-  findPreprocessorConfig,
-  loadPreprocessConfig,
-  type PreprocessConfig,
-} from '@vit-opt/eval/data';
+import type { PreprocessConfig, PreprocessOverrides } from '@vit-opt/eval/data';
 import { sha256File } from '@vit-opt/eval';
 import {
   assertNotQuantized,
@@ -42,6 +38,12 @@ import { writeJson } from '../output.js';
 import { copyCompanionFiles, isSameFile } from '../paths.js';
 import { interruptSignal, progressReporter } from '../progress.js';
 import { finiteNumber, positiveInteger, regularExpressions } from './options.js';
+import {
+  STAND_IN_HELP,
+  preprocessOptions,
+  preprocessOverrides,
+  resolvePreprocessing,
+} from './preprocess-options.js';
 import {
   MODES,
   calibrationOptions,
@@ -81,8 +83,10 @@ export const quantizeCommand: CliCommand = {
       .description(
         'Quantize a float32 model. dynamic: int8 weights, activations quantized at run time. static: int8 ' +
           'weights and activations, with ranges calibrated on images (--calib) or read from a file (--ranges). ' +
-          'fp16: float16 weights and compute. int4: 4-bit block weights (MatMulNBits). The recipe goes into ' +
-          'the model’s metadata; every file is written atomically, and only once all the work succeeded.',
+          'fp16: float16 weights and compute. int4: 4-bit block weights (MatMulNBits). The images of --calib ' +
+          'are preprocessed as the model’s preprocessor_config.json says, each preprocessing flag replacing ' +
+          `one step. ${STAND_IN_HELP} The recipe goes into the model’s metadata; every file is written ` +
+          'atomically, and only once all the work succeeded.',
       )
       .argument('<model>', 'the float32 .onnx file')
       .requiredOption('-o, --output <file>', 'where to write the quantized model')
@@ -93,14 +97,20 @@ export const quantizeCommand: CliCommand = {
       .optionsGroup('Images and the error report (any mode):')
       .option(
         '--calib <dir>',
-        'images, <dir>/<class>/<image>, preprocessed as the model’s preprocessor_config.json says: ' +
-          'static calibrates on them, --report compares on 8 of them',
+        'images, <dir>/<class>/<image>, preprocessed as the model’s preprocessor_config.json and the ' +
+          'preprocessing flags say: static calibrates on them, --report compares on 8 of them',
       )
       .option(
         '--report <file>',
         'the SQNR of each quantized weight and activation against the float model, worst first: ' +
           'the layers to --exclude-nodes (JSON if it ends .json, else a table)',
-      )
+      );
+    for (const option of preprocessOptions(
+      'Preprocessing of the --calib images (replacing steps of preprocessor_config.json):',
+    )) {
+      command.addOption(option);
+    }
+    command
       .optionsGroup('Static int8 (--mode static):')
       .option(
         '--calib-limit <n>',
@@ -173,6 +183,7 @@ export const quantizeCommand: CliCommand = {
       )
       .action(async (modelPath: string, flags: QuantizeFlags) => {
         checkFlagCombinations(command, flags);
+        const overrides = preprocessOverrides(command, flags);
         if (isSameFile(modelPath, flags.output)) {
           command.error(
             `error: --output ${flags.output} is the input model; write the quantized model elsewhere`,
@@ -188,6 +199,7 @@ export const quantizeCommand: CliCommand = {
             io,
             model,
             modelPath,
+            overrides,
             flags,
             sourceSha256,
             interrupt.signal,
@@ -231,6 +243,7 @@ async function quantize(
   io: CliIo,
   model: Model,
   modelPath: string,
+  overrides: PreprocessOverrides,
   flags: QuantizeFlags,
   sourceSha256: string,
   signal: AbortSignal,
@@ -244,7 +257,8 @@ async function quantize(
       'static quantization (per-axis QuantizeLinear/DequantizeLinear)',
     );
   }
-  const preprocess = flags.calib === undefined ? undefined : await modelPreprocessing(modelPath);
+  const preprocess =
+    flags.calib === undefined ? undefined : await resolvePreprocessing(modelPath, overrides);
   const float = flags.report === undefined ? undefined : decodeModel(encodeModel(model));
   // Made now, so that images the model cannot take are refused before any work; read only later.
   const samples =
@@ -315,19 +329,6 @@ async function calibrateOnImages(
   } finally {
     progress.close();
   }
-}
-
-/** The preprocessing calibration images get: the model's own preprocessor_config.json. */
-async function modelPreprocessing(modelPath: string): Promise<PreprocessConfig> {
-  const path = await findPreprocessorConfig(modelPath);
-  if (path === null) {
-    throw new VitOptError(
-      'FILE_NOT_FOUND',
-      'no preprocessor_config.json beside the model; calibration preprocesses the images as it says',
-      { subject: modelPath },
-    );
-  }
-  return loadPreprocessConfig(path);
 }
 
 /**
