@@ -10,6 +10,7 @@ import {
 import {
   dataUses,
   isOp,
+  producerOf,
   scalarConstant,
   splitConstantOperand,
   variableInputs,
@@ -104,7 +105,7 @@ function scoresBehind(
   let scale: number | undefined = 1;
   let addsToScores = false;
   for (let step = 0; current !== undefined && step < MAX_PATH_OPS; step++) {
-    const node = current.producer();
+    const node = producerOf(current);
     if (isOp(node, 'MatMul'))
       return variableInputs(node).length === 2 ? { node, scale, addsToScores } : undefined;
     if (isOp(node, 'Mul', 'Div')) {
@@ -115,7 +116,7 @@ function scoresBehind(
     } else if (isOp(node, 'Add')) {
       addsToScores = true;
       current = splitConstantOperand(node)?.variable ?? node.inputs[0];
-    } else if (isOp(node, 'Cast', 'Identity', 'Reshape')) {
+    } else if (isOp(node, 'Cast', 'Reshape')) {
       current = node.inputs[0];
     } else {
       return undefined;
@@ -169,7 +170,6 @@ const PROJECTION_PATH_OPS = [
   'Squeeze',
   'Unsqueeze',
   'Cast',
-  'Identity',
   'Mul',
   'Div',
 ];
@@ -178,7 +178,7 @@ const PROJECTION_PATH_OPS = [
 function traceProjection(value: Value, depth: number): ProjectionTrace | undefined {
   const linear = linearProducing(value);
   if (linear !== undefined) return { linear, reshapes: [], scale: 1 };
-  const node = value.producer();
+  const node = producerOf(value);
   if (depth >= MAX_PATH_OPS || !isOp(node, ...PROJECTION_PATH_OPS)) return undefined;
   let scale: number | undefined = 1;
   let next: (Value | undefined)[] = [node.inputs[0]];

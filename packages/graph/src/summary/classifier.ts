@@ -1,11 +1,11 @@
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
-import { isOp } from './graph-walk.js';
+import { isOp, producerOf } from './graph-walk.js';
 import { linearProducing, type LinearMatch } from './linear-layer.js';
 
-/** Ops a model may apply to the logits before returning them. */
-const OUTPUT_OPS = ['Identity', 'Cast', 'Softmax', 'LogSoftmax', 'Reshape', 'Flatten', 'Squeeze'];
+/** Ops a model may apply to the logits before returning them (copies are looked through). */
+const OUTPUT_OPS = ['Cast', 'Softmax', 'LogSoftmax', 'Reshape', 'Flatten', 'Squeeze'];
 
 /**
  * The classification head: the Linear that produces the first graph output able to be traced back
@@ -24,7 +24,7 @@ function linearBefore(value: Value): LinearMatch | undefined {
   for (let step = 0; current !== undefined && step < 4; step++) {
     const linear = linearProducing(current);
     if (linear !== undefined) return linear;
-    const producer = current.producer();
+    const producer = producerOf(current);
     current = isOp(producer, ...OUTPUT_OPS) ? producer.inputs[0] : undefined;
   }
   return undefined;

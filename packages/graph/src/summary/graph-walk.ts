@@ -19,11 +19,55 @@ export function isOp(node: Node | undefined, ...opTypes: string[]): node is Chec
   return node !== undefined && opTypes.includes(node.opType);
 }
 
-/** Constant data behind a value: an initializer or a Constant node (exporters emit both). */
+/**
+ * Whether `node` passes its first input on unchanged as its first output, at inference: an
+ * Identity, or a Dropout outside training mode. PyTorch's exporter ties identical initializers
+ * (the zero biases and unit LayerNorm gains of a fresh model) by feeding all but one user through
+ * an Identity. Cast, Reshape and the like are not copies: they change the data or its shape.
+ */
+export function isCopy(node: Node): boolean {
+  if (node.domain !== '' && node.domain !== 'ai.onnx') return false;
+  if (node.opType === 'Identity') return true;
+  if (node.opType !== 'Dropout') return false;
+  const trainingMode = node.inputs[2];
+  if (trainingMode === undefined) return true;
+  const flag = constantTensorOf(trainingMode);
+  return flag?.elementCount === 1 && flag.toNumbers()[0] === 0;
+}
+
+/**
+ * The value whose data `value` is: `value` itself, or the first value up a chain of copies
+ * (see isCopy). Matchers read constants and producers through it, so a tied initializer is
+ * seen as the constant it is.
+ */
+export function sourceOf(value: Value): Value;
+export function sourceOf(value: Value | undefined): Value | undefined;
+export function sourceOf(value: Value | undefined): Value | undefined {
+  let current = value;
+  for (;;) {
+    const producer = current?.producer();
+    if (producer === undefined || !isCopy(producer) || producer.outputs[0] !== current) break;
+    const input = producer.inputs[0];
+    if (input === undefined) break;
+    current = input;
+  }
+  return current;
+}
+
+/** The node that computes `value`'s data, past any copies (see sourceOf). */
+export function producerOf(value: Value | undefined): Node | undefined {
+  return sourceOf(value)?.producer();
+}
+
+/**
+ * Constant data behind a value: an initializer or a Constant node (exporters emit both), also
+ * through copies of one.
+ */
 export function constantTensorOf(value: Value | undefined): Tensor | undefined {
-  const initializer = constantOf(value);
+  const source = sourceOf(value);
+  const initializer = constantOf(source);
   if (initializer !== undefined) return initializer;
-  const producer = value?.producer();
+  const producer = source?.producer();
   return isOp(producer, 'Constant') ? constantNodeTensor(producer) : undefined;
 }
 

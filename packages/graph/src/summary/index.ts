@@ -14,3 +14,4 @@ export { linearMatchOf } from './linear-layer.js';
 export type { LinearLayer, LinearMatch } from './linear-layer.js';
 export { matchLayerNorm } from './layer-norm.js';
 export type { LayerNorm, LayerNormMatch } from './layer-norm.js';
+export { isCopy, producerOf, sourceOf } from './graph-walk.js';

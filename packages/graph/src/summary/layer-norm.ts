@@ -1,6 +1,13 @@
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
-import { isOp, scalarConstant, smallConstantNumbers, splitConstantOperand } from './graph-walk.js';
+import {
+  isOp,
+  producerOf,
+  scalarConstant,
+  smallConstantNumbers,
+  sourceOf,
+  splitConstantOperand,
+} from './graph-walk.js';
 
 /** A LayerNorm: one LayerNormalization node, or the ops an older opset export spells it with. */
 export interface LayerNormMatch {
@@ -24,8 +31,8 @@ export interface LayerNorm {
   nodes: string[];
 }
 
-/** Ops that move data around between a LayerNorm and the projection it feeds. */
-const LAYOUT_OPS = ['Transpose', 'Reshape', 'Cast', 'Identity', 'Flatten', 'Squeeze', 'Unsqueeze'];
+/** Ops that move data around between a LayerNorm and the projection it feeds (past copies). */
+const LAYOUT_OPS = ['Transpose', 'Reshape', 'Cast', 'Flatten', 'Squeeze', 'Unsqueeze'];
 
 /**
  * The LayerNorm whose result reaches `value` through layout ops only, or through `poolingOps` too
@@ -39,7 +46,7 @@ export function layerNormBefore(
   for (let step = 0; current !== undefined && step < 4; step++) {
     const match = matchLayerNorm(current);
     if (match !== undefined) return match;
-    const producer = current.producer();
+    const producer = producerOf(current);
     current = isOp(producer, ...LAYOUT_OPS, ...poolingOps) ? producer.inputs[0] : undefined;
   }
   return undefined;
@@ -56,13 +63,13 @@ export function describeLayerNorm(match: LayerNormMatch): LayerNorm {
  * with the square as Pow(·, 2) or Mul(c, c), and the division possibly as · Reciprocal(std).
  */
 export function matchLayerNorm(value: Value): LayerNormMatch | undefined {
-  const last = value.producer();
+  const last = producerOf(value);
   if (isOp(last, 'LayerNormalization')) return fusedLayerNorm(last);
   const nodes: Node[] = [];
   const affine = new Map<string, Value>();
   let current: Value | undefined = value;
   for (const affineOp of ['Add', 'Mul']) {
-    const node: Node | undefined = current?.producer();
+    const node: Node | undefined = producerOf(current);
     if (!isOp(node, affineOp)) continue;
     const split = splitConstantOperand(node);
     if (split === undefined) continue;
@@ -70,7 +77,7 @@ export function matchLayerNorm(value: Value): LayerNormMatch | undefined {
     affine.set(affineOp, split.constant);
     current = split.variable;
   }
-  const normalize = current?.producer();
+  const normalize = producerOf(current);
   const parts = normalize === undefined ? undefined : normalizeOperands(normalize);
   if (parts === undefined) return undefined;
   const centering = centeringNodes(parts.centered);
@@ -121,7 +128,7 @@ function normalizeOperands(
     [a, b],
     [b, a],
   ] as const) {
-    const reciprocal = other.producer();
+    const reciprocal = producerOf(other);
     if (isOp(reciprocal, 'Reciprocal') && reciprocal.inputs[0] !== undefined) {
       return { centered, deviation: reciprocal.inputs[0], nodes: [reciprocal, node] };
     }
@@ -131,33 +138,38 @@ function normalizeOperands(
 
 /** [ReduceMean, Sub] when `centered` is x − ReduceMean(x). */
 function centeringNodes(centered: Value): Node[] | undefined {
-  const sub = centered.producer();
+  const sub = producerOf(centered);
   if (!isOp(sub, 'Sub')) return undefined;
-  const mean = sub.inputs[1]?.producer();
-  if (!isOp(mean, 'ReduceMean') || mean.inputs[0] !== sub.inputs[0]) return undefined;
+  const mean = producerOf(sub.inputs[1]);
+  if (!isOp(mean, 'ReduceMean') || !isSameData(mean.inputs[0], sub.inputs[0])) return undefined;
   return [mean, sub];
 }
 
 /** The nodes computing Sqrt(ReduceMean(centered²) + ε) into `deviation`. */
 function deviationNodes(deviation: Value, centered: Value): Node[] | undefined {
-  const sqrt = deviation.producer();
+  const sqrt = producerOf(deviation);
   if (!isOp(sqrt, 'Sqrt') || sqrt.inputs[0] === undefined) return undefined;
   let variance = sqrt.inputs[0];
   const nodes: Node[] = [sqrt];
-  const epsilonAdd = variance.producer();
+  const epsilonAdd = producerOf(variance);
   const split = isOp(epsilonAdd, 'Add') ? splitConstantOperand(epsilonAdd) : undefined;
   if (epsilonAdd !== undefined && split !== undefined) {
     nodes.push(epsilonAdd);
     variance = split.variable;
   }
-  const meanOfSquares = variance.producer();
-  const square = meanOfSquares?.inputs[0]?.producer();
+  const meanOfSquares = producerOf(variance);
+  const square = producerOf(meanOfSquares?.inputs[0]);
   if (!isOp(meanOfSquares, 'ReduceMean') || square === undefined || !isSquareOf(square, centered))
     return undefined;
   return [square, meanOfSquares, ...nodes.reverse()];
 }
 
 function isSquareOf(node: Node, x: Value): boolean {
-  if (isOp(node, 'Pow')) return node.inputs[0] === x && scalarConstant(node.inputs[1]) === 2;
-  return isOp(node, 'Mul') && node.inputs[0] === x && node.inputs[1] === x;
+  if (isOp(node, 'Pow'))
+    return isSameData(node.inputs[0], x) && scalarConstant(node.inputs[1]) === 2;
+  return isOp(node, 'Mul') && isSameData(node.inputs[0], x) && isSameData(node.inputs[1], x);
+}
+
+function isSameData(a: Value | undefined, b: Value | undefined): boolean {
+  return a !== undefined && sourceOf(a) === sourceOf(b);
 }

@@ -5,6 +5,7 @@ import {
   dataUses,
   isConstantValue,
   isOp,
+  producerOf,
   splitConstantOperand,
   variableInputs,
 } from './graph-walk.js';
@@ -45,12 +46,12 @@ export function linearMatchOf(node: Node | undefined): LinearMatch | undefined {
 
 /** The Linear layer whose result `value` is (its MatMul/Gemm output or its bias Add output). */
 export function linearProducing(value: Value | undefined): LinearMatch | undefined {
-  const producer = value?.producer();
+  const producer = producerOf(value);
   const direct = linearMatchOf(producer);
   if (direct !== undefined) return direct;
   if (!isOp(producer, 'Add')) return undefined;
   for (const input of variableInputs(producer)) {
-    const linear = linearMatchOf(input.producer());
+    const linear = linearMatchOf(producerOf(input));
     if (linear?.biasAdd === producer) return linear;
   }
   return undefined;

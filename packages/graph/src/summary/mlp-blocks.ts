@@ -1,7 +1,7 @@
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
-import { isOp, variableInputs } from './graph-walk.js';
+import { isOp, producerOf, variableInputs } from './graph-walk.js';
 import { linearMatchOf, linearProducing, type LinearMatch } from './linear-layer.js';
 
 /** fc1 → activation → fc2. */
@@ -59,7 +59,7 @@ function linearBehindActivation(value: Value | undefined): LinearMatch | undefin
       sources.add(linear.node);
       return;
     }
-    const node = current.producer();
+    const node = producerOf(current);
     const nonlinear = isOp(node, ...NONLINEAR_OPS);
     if (depth >= MAX_ACTIVATION_DEPTH || !(nonlinear || isOp(node, ...ACTIVATION_ARITHMETIC_OPS))) {
       escaped = true;

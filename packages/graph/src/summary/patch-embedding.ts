@@ -1,7 +1,7 @@
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
-import { constantTensorOf, dataUses, isOp, splitConstantOperand } from './graph-walk.js';
+import { constantTensorOf, dataUses, isOp, sourceOf, splitConstantOperand } from './graph-walk.js';
 
 /** The Conv that cuts the image into patches and projects each one to the hidden size. */
 export interface PatchEmbedding {
@@ -73,15 +73,17 @@ function describePatchConv(conv: Node): PatchEmbedding | undefined {
 
 /** Height and width of the NCHW graph input the Conv reads, when both are static. */
 function staticImageSize(pixels: Value | undefined): { height: number; width: number } | null {
-  let current = pixels;
+  let current = sourceOf(pixels);
   // In-graph preprocessing (cast, normalisation) may sit between the input and the Conv.
   for (let step = 0; current !== undefined && !current.isGraphInput && step < 4; step++) {
     const producer = current.producer();
-    current = isOp(producer, 'Cast', 'Identity')
-      ? producer.inputs[0]
-      : isOp(producer, 'Sub', 'Div', 'Mul', 'Add')
-        ? splitConstantOperand(producer)?.variable
-        : undefined;
+    current = sourceOf(
+      isOp(producer, 'Cast')
+        ? producer.inputs[0]
+        : isOp(producer, 'Sub', 'Div', 'Mul', 'Add')
+          ? splitConstantOperand(producer)?.variable
+          : undefined,
+    );
   }
   const shape = current?.isGraphInput ? current.tensorType?.shape : undefined;
   const [, , height, width] = shape ?? [];
@@ -116,7 +118,7 @@ export function findTokenEmbeddings(conv: Node, hiddenSize: number): TokenEmbedd
         dims.at(-1) !== hiddenSize
       )
         break;
-      found.positionEmbedding = { initializer: table.name, tokenCount: dims.at(-2)! };
+      found.positionEmbedding = { initializer: sourceOf(table).name, tokenCount: dims.at(-2)! };
     } else if (!isOp(node, 'Reshape', 'Flatten', 'Transpose', 'Cast', 'Identity')) {
       break;
     }
@@ -131,7 +133,7 @@ function clsTokenAmong(
   hiddenSize: number,
 ): string | null {
   for (const operand of operands) {
-    let current = operand;
+    let current = sourceOf(operand);
     for (let step = 0; current !== undefined && step < 4; step++) {
       const tensor = constantTensorOf(current);
       if (tensor !== undefined) {
@@ -139,9 +141,9 @@ function clsTokenAmong(
         break;
       }
       const producer = current.producer();
-      current = isOp(producer, 'Expand', 'Tile', 'Cast', 'Identity', 'Unsqueeze')
-        ? producer.inputs[0]
-        : undefined;
+      current = sourceOf(
+        isOp(producer, 'Expand', 'Tile', 'Cast', 'Unsqueeze') ? producer.inputs[0] : undefined,
+      );
     }
   }
   return null;

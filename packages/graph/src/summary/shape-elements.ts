@@ -1,5 +1,5 @@
 import type { Value } from '../ir/value.js';
-import { isOp, smallConstantNumbers } from './graph-walk.js';
+import { isOp, producerOf, smallConstantNumbers } from './graph-walk.js';
 
 /**
  * One element of a shape tensor that an export computes at run time, as far as constants tell:
@@ -21,14 +21,14 @@ const MAX_DEPTH = 8;
 export function resolveShapeElements(shape: Value): ShapeElement[] {
   const numbers = smallConstantNumbers(shape);
   if (numbers !== undefined) return numbers.map((value) => ({ kind: 'known', value }));
-  const producer = shape.producer();
+  const producer = producerOf(shape);
   if (isOp(producer, 'Concat')) {
     return producer.inputs.flatMap((input) =>
       input === undefined ? [] : resolveShapeElements(input),
     );
   }
   if (isOp(producer, 'Unsqueeze')) return [resolveScalar(producer.input(0), 0)];
-  if (isOp(producer, 'Cast', 'Identity')) return resolveShapeElements(producer.input(0));
+  if (isOp(producer, 'Cast')) return resolveShapeElements(producer.input(0));
   return [RUN];
 }
 
@@ -47,9 +47,9 @@ export function shapeRank(elements: readonly ShapeElement[]): number | undefined
 function resolveScalar(value: Value, depth: number): ShapeElement {
   const numbers = smallConstantNumbers(value);
   if (numbers?.length === 1) return { kind: 'known', value: numbers[0]! };
-  const producer = value.producer();
+  const producer = producerOf(value);
   if (producer === undefined || depth >= MAX_DEPTH) return UNKNOWN;
-  if (isOp(producer, 'Cast', 'Identity', 'Unsqueeze', 'Squeeze', 'Floor', 'Ceil')) {
+  if (isOp(producer, 'Cast', 'Unsqueeze', 'Squeeze', 'Floor', 'Ceil')) {
     return resolveScalar(producer.input(0), depth + 1);
   }
   if (isOp(producer, 'Mul', 'Div') && producer.inputs.length === 2) {

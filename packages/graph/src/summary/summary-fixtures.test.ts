@@ -81,3 +81,47 @@ describe.each(fixtures)(
     });
   },
 );
+
+describe('summary of the vit-tiny-tv-tied fixture (identical initializers tied through Identity)', () => {
+  const name = 'vit-tiny-tv-tied';
+  const config = JSON.parse(readFileSync(`${fixtureDir(name)}config.json`, 'utf8')) as VitConfig;
+  const load = () => loadModel(`${fixtureDir(name)}model.onnx`);
+
+  it('really ties initializers: Identity nodes copy them to layers after the first', () => {
+    const graph = load().graph;
+    const tied = graph.nodes.filter(
+      (n) => n.opType === 'Identity' && n.inputs[0]?.initializer !== undefined,
+    );
+    expect(tied.map((n) => n.output(0).name)).toContain(
+      'encoder.layers.encoder_layer_3.self_attention.in_proj_bias',
+    );
+    expect(tied).toHaveLength(24);
+  });
+
+  it('reports every layer, with the heads, hidden and MLP sizes of config.json', () => {
+    const vit = summarizeModel(load()).vit!;
+    expect(vit).toMatchObject({
+      layerCount: config.num_hidden_layers,
+      hiddenSize: config.hidden_size,
+      heads: config.num_attention_heads,
+      headDim: config.hidden_size / config.num_attention_heads,
+      intermediateSize: config.intermediate_size,
+      attentionStyle: 'fused_qkv',
+      classCount: Object.keys(config.id2label).length,
+      patchEmbedding: { inChannels: config.num_channels, patchSize: config.patch_size },
+      positionEmbedding: { tokenCount: (config.image_size / config.patch_size) ** 2 + 1 },
+    });
+    expect(vit.layers).toHaveLength(4);
+    for (const layer of vit.layers) {
+      expect(layer.attention.qkv?.bias).not.toBeNull();
+      expect(layer.attention.output?.bias).not.toBeNull();
+      expect(layer.mlp).not.toBeNull();
+      expect(layer.layerNormBeforeAttention?.style).toBe('fused');
+      expect(layer.layerNormBeforeMlp?.style).toBe('fused');
+    }
+    expect(vit.finalLayerNorm?.style).toBe('fused');
+    expect(formatSummary(summarizeModel(load())).split('\n')[0]).toBe(
+      'ViT: 4 layers × 2 heads, hidden 32, MLP 64, patch 7 (28×28 → 16 patches + CLS), 10 classes, attention: fused qkv',
+    );
+  });
+});

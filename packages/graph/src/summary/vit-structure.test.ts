@@ -16,7 +16,8 @@ interface ExportStyle {
   layerNorm: 'decomposed' | 'fused';
   gelu: 'erf' | 'op' | 'tanh';
   linear: 'matmul' | 'gemm';
-  constants: 'initializer' | 'node';
+  /** 'tied': each distinct constant is stored once, repeats read it through Identity (as torch ties). */
+  constants: 'initializer' | 'node' | 'tied';
   /** HF head split: a constant shape, or Concat of Shape→Gather pieces with heads and/or head_dim. */
   headShape: 'constant' | 'concat' | 'heads-only' | 'head-dim-only';
   /** Softmax scaling; 'none' as when an optimizer folded it into the query weights. */
@@ -69,6 +70,8 @@ const TORCHVISION: ExportStyle = {
 class VitBuilder {
   readonly model = new Model({ opsetImports: new Map([['', 17]]) });
   readonly #style: ExportStyle;
+  /** For 'tied' constants: the first value holding each distinct tensor, by dtype, dims and bytes. */
+  readonly #stored = new Map<string, Value>();
 
   constructor(style: ExportStyle) {
     this.#style = style;
@@ -396,6 +399,16 @@ class VitBuilder {
 
   constant(tensor: Tensor, name: string): Value {
     if (this.#style.constants === 'initializer') return this.graph.addInitializer(tensor, name);
+    if (this.#style.constants === 'tied') {
+      const key = `${tensor.dtype}:${tensor.dims.join('x')}:${tensor.bytes().join(',')}`;
+      const stored = this.#stored.get(key);
+      if (stored === undefined) {
+        const value = this.graph.addInitializer(tensor, name);
+        this.#stored.set(key, value);
+        return value;
+      }
+      return this.op('Identity', name, [stored]);
+    }
     const node = this.graph.addNode({
       opType: 'Constant',
       name: `${name}_constant`,
@@ -606,6 +619,46 @@ describe('findVitStructure on torchvision-style attention', () => {
         intermediateSize: 64,
       });
     }
+  });
+});
+
+describe('findVitStructure with identical constants tied through Identity', () => {
+  // torch's exporter keeps one initializer per distinct tensor and feeds its other users through
+  // Identity: here every bias, LayerNorm parameter, shape and scalar after the first of its kind.
+  it.each([
+    ['Hugging Face', HF],
+    ['torchvision', TORCHVISION],
+  ])('recognises every layer of the %s style', (_name, style) => {
+    const model = buildVit({ ...style, constants: 'tied' }, { ...TINY, headsPerLayer: [4, 4, 4] });
+    const identities = model.graph.nodes.filter((n) => n.opType === 'Identity');
+    expect(identities.length).toBeGreaterThan(20);
+    const vit = findVitStructure(model.graph)!;
+    expect(vit).toMatchObject({
+      layerCount: 3,
+      hiddenSize: 32,
+      heads: 4,
+      headDim: 8,
+      intermediateSize: 64,
+      classCount: 5,
+      positionEmbedding: { tokenCount: 17 },
+      patchEmbedding: { imageSize: { height: 16, width: 16 }, patchCount: 16 },
+    });
+    expect(vit.clsToken).not.toBeNull();
+    for (const layer of vit.layers) {
+      expect(layer.mlp).not.toBeNull();
+      expect(layer.attention.output).not.toBeNull();
+      expect(layer.layerNormBeforeAttention?.style).toBe(style.layerNorm);
+      expect(layer.layerNormBeforeMlp?.style).toBe(style.layerNorm);
+    }
+    expect(vit.finalLayerNorm?.style).toBe(style.layerNorm);
+  });
+
+  it('reports a tied bias by the value its layer reads', () => {
+    const model = buildVit({ ...HF, constants: 'tied' });
+    const query = findVitStructure(model.graph)!.layers[1]!.attention.query!;
+    const bias = model.graph.value(query.bias!)!;
+    expect(bias.producer()?.opType).toBe('Identity');
+    expect(query).toMatchObject({ biasNode: 'layer1.query.bias_add', outFeatures: 32 });
   });
 });
 
