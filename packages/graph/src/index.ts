@@ -21,3 +21,16 @@ export type { Attribute, AttributeValue, Int } from './ir/attribute.js';
 export { NameAuthority } from './ir/names.js';
 export * from './passes/index.js';
 export * from './summary/index.js';
+export {
+  CPU_FLAGS_VARIABLE,
+  KERNEL_CPU_FEATURES,
+  int8IsaOf,
+  pairsSaturate,
+  readCpuInt8Capabilities,
+} from './platform/cpu-features.js';
+export type {
+  CpuFeatureSource,
+  CpuInt8Capabilities,
+  Int8Isa,
+  ReadCpuOptions,
+} from './platform/cpu-features.js';
