@@ -3,6 +3,8 @@ import {
   Tensor,
   attr,
   findAttentionBlocks,
+  producerOf,
+  sourceOf,
   type AttentionMatch,
   type Graph,
   type LinearMatch,
@@ -126,8 +128,8 @@ function attentionProblem(match: AttentionMatch, style: AttentionFusionStyle): s
       ? undefined
       : 'its packed in-projection is not three equal parts';
   }
-  const input = match.query.node.inputs[0];
-  if (projections.some((p) => p.node.inputs[0] !== input))
+  const input = sourceOf(match.query.node.inputs[0]);
+  if (projections.some((p) => sourceOf(p.node.inputs[0]) !== input))
     return 'its q, k and v are projections of different inputs (cross-attention)';
   if (projections.some((p) => p.outFeatures !== match.width))
     return 'its q, k and v projections differ in width';
@@ -144,7 +146,7 @@ function siteOf(match: AttentionMatch): AttentionSite | string {
     };
   }
   // Sequence-first: Transpose(1,0,2) → in-projection … out-projection → Reshape → Transpose(1,0,2).
-  const transposeIn = match.query.node.inputs[0]?.producer();
+  const transposeIn = producerOf(match.query.node.inputs[0]);
   if (!isBatchSwap(transposeIn))
     return 'its packed in-projection does not read a Transpose(1, 0, 2) of the block input';
   const reshape = soleDataUser(output.output, 'Reshape');

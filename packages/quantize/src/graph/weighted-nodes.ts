@@ -3,6 +3,7 @@ import {
   constantNodeTensor,
   constantOf,
   dataTypeName,
+  sourceOf,
   Tensor,
   type Model,
   type Node,
@@ -27,6 +28,11 @@ export interface WeightedMatMul {
   readonly kind: 'matmul';
   readonly node: Node;
   readonly activation: Value;
+  /**
+   * The node's weight input: an initializer, a Constant output, or an Identity copy of one (as
+   * PyTorch's exporter ties identical initializers); `weight` is the data, read through the copy.
+   * A rewrite re-points only this input, so other readers of a tied initializer keep it.
+   */
   readonly weightValue: Value;
   readonly weight: Tensor;
   readonly k: number;
@@ -41,6 +47,7 @@ export interface WeightedConv {
   readonly kind: 'conv';
   readonly node: Node;
   readonly activation: Value;
+  /** The node's weight input, possibly a copy of a constant (as in WeightedMatMul). */
   readonly weightValue: Value;
   readonly weight: Tensor;
   readonly biasValue: Value | undefined;
@@ -107,6 +114,7 @@ export function deselectionReason(node: Node, selection: NodeSelection): string 
 export interface WeightedAttention {
   readonly node: Node;
   readonly activation: Value;
+  /** The node's weight input, possibly a copy of a constant (as in WeightedMatMul). */
   readonly weightValue: Value;
   readonly weight: Tensor;
   readonly bias: Value;
@@ -224,11 +232,15 @@ function matchConv(node: Node): WeightedConv | string {
   return { kind: 'conv', node, activation, weightValue, weight, biasValue, bias };
 }
 
-/** The data of a constant value: an initializer, or the output of a Constant node. */
+/**
+ * The data of a constant value: an initializer, or the output of a Constant node, also read
+ * through the Identity nodes by which PyTorch's exporter ties identical initializers.
+ */
 export function constantWeight(value: Value): Tensor | undefined {
-  const initializer = constantOf(value);
+  const source = sourceOf(value);
+  const initializer = constantOf(source);
   if (initializer !== undefined) return initializer;
-  const producer = value.producer();
+  const producer = source.producer();
   if (producer?.opType === 'Constant' && producer.domain === '')
     return constantNodeTensor(producer);
   return undefined;
