@@ -37,3 +37,16 @@ describe.each([
     });
   });
 });
+
+describe('vit-opt inspect of an export whose identical initializers torch tied through Identity', () => {
+  it('reports every layer (vit-tiny-tv-tied: 4, not only the first)', async () => {
+    const io = captureIo();
+    expect(await run(['inspect', fixture('vit-tiny-tv-tied')], io)).toBe(0);
+    expect(io.stderrText()).toBe('');
+    const text = io.stdoutText();
+    expect(text.split('\n')[0]).toBe(
+      'ViT: 4 layers × 2 heads, hidden 32, MLP 64, patch 7 (28×28 → 16 patches + CLS), 10 classes, attention: fused qkv',
+    );
+    expect(text).toMatch(/^ {2}layer norm +9 fused \(LayerNormalization\)$/m);
+  });
+});
