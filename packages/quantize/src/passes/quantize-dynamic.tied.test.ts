@@ -141,5 +141,11 @@ describe('the vit-tiny-tv-tied fixture', () => {
     const expected = await outputs(float, input, dims);
     const got = await outputs(fused, input, dims);
     expect(cosineSimilarity(expected, got)).toBeGreaterThan(0.9999);
+
+    // Then int8: QAttention takes the packed weight and the (tied) packed bias.
+    const int8 = quantizeDynamic(fused, PORTABLE);
+    expect(int8.quantizedNodes.filter((n) => n.opType === 'Attention')).toHaveLength(4);
+    expect(int8.quantizedNodes).toHaveLength(4 + 3 * 4 + 1);
+    expect(cosineSimilarity(expected, await outputs(fused, input, dims))).toBeGreaterThan(0.99);
   });
 });
