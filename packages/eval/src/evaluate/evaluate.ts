@@ -160,9 +160,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
       id2label === undefined
         ? undefined
         : Array.from({ length: Object.keys(id2label).length }, (_, i) => id2label[String(i)] ?? String(i));
+    const modelDescription = await describeModel(options.modelPath);
+    const baselineDescription = options.baselinePath === undefined ? null : await describeModel(options.baselinePath);
     return buildEvalResults({
-      model: await describeModel(options.modelPath),
-      baselineModel: options.baselinePath === undefined ? null : await describeModel(options.baselinePath),
+      model: modelDescription,
+      baselineModel: baselineDescription,
       dataset: await describeDataset(dataset, {
         path: options.dataPath,
         selection,
@@ -176,7 +178,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
         inter_op_threads: settings.interOpThreads,
         batch_size: runBatchSize,
       },
-      environment: captureEnvironment(),
+      environment: captureEnvironment(baselineDescription === null ? [modelDescription] : [modelDescription, baselineDescription]),
       classCount: accumulator.classCount,
       items: accumulator.records(),
       failures: failures.map((f) => ({ index: f.index, path: f.path, code: f.code, reason: f.reason })),

@@ -1,40 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, availableParallelism, cpus, platform, release, totalmem } from 'node:os';
-import type { EnvironmentDescription } from './results-document.js';
+import { readCpuInt8Capabilities } from '@vit-opt/graph';
+import { int8KernelWarning } from './int8-kernels.js';
+import type { EnvironmentDescription, ModelDescription } from './results-document.js';
 
 /**
- * CPU features that decide which onnxruntime (MLAS) kernels run, and so how fast fp32 and
- * especially int8 models are: x86 AVX2/AVX-512/VNNI/AMX, Arm dot product, i8mm, bf16, SVE.
- * Named as Linux's /proc/cpuinfo names them.
+ * The machine and software a run measured on, with a warning for each of `models` (the candidate
+ * and its baseline) whose int8 layout this CPU's kernels compute differently from its target's.
  */
-const KERNEL_CPU_FEATURES = [
-  'avx',
-  'avx2',
-  'fma',
-  'f16c',
-  'avx512f',
-  'avx512bw',
-  'avx512vl',
-  'avx512_vnni',
-  'avx_vnni',
-  'avx512_bf16',
-  'avx512_fp16',
-  'amx_tile',
-  'amx_int8',
-  'amx_bf16',
-  'asimd',
-  'asimddp',
-  'i8mm',
-  'bf16',
-  'sve',
-];
-
-/** The machine and software a run measured on. */
-export function captureEnvironment(): EnvironmentDescription {
+export function captureEnvironment(models: readonly ModelDescription[] = []): EnvironmentDescription {
+  const cpu = readCpuInt8Capabilities();
+  const warnings = models.map((model) => int8KernelWarning(model, cpu)).filter((w) => w !== undefined);
   return {
     cpu_model: cpus()[0]?.model.trim() ?? '',
-    cpu_features: readCpuFeatures(),
+    cpu_features: [...cpu.flags],
+    int8_isa: cpu.isa,
+    cpu_features_source: cpu.source,
+    warnings,
     logical_cores: availableParallelism(),
     total_memory_bytes: totalmem(),
     os: { platform: platform(), release: release(), arch: arch() },
@@ -42,19 +25,6 @@ export function captureEnvironment(): EnvironmentDescription {
     onnxruntime_version: onnxruntimeVersion(),
     vit_opt_version: vitOptVersion(),
   };
-}
-
-function readCpuFeatures(): string[] {
-  let cpuinfo: string;
-  try {
-    cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  // x86 lists them as "flags", Arm as "Features"; the first processor speaks for all.
-  const line = /^(?:flags|Features)\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? '';
-  const present = new Set(line.trim().split(/\s+/));
-  return KERNEL_CPU_FEATURES.filter((feature) => present.has(feature));
 }
 
 /**

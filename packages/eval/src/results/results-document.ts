@@ -46,6 +46,19 @@ export interface EnvironmentDescription {
    * product, i8mm on Arm): they decide how fast int8 runs. Empty where /proc/cpuinfo is absent.
    */
   readonly cpu_features: readonly string[];
+  /**
+   * The int8 instruction family onnxruntime's integer kernels use here (amx, avx512-vnni,
+   * avx-vnni, avx512, avx2, x86, arm64): without VNNI (avx512, avx2, x86) pairs of u8×s8
+   * products are clipped to int16. Absent in results written before it was recorded.
+   */
+  readonly int8_isa?: string;
+  /** Where cpu_features came from: /proc/cpuinfo, the VIT_OPT_CPU_FLAGS override, or none. */
+  readonly cpu_features_source?: string;
+  /**
+   * What a reader of these figures must know about this machine, one line each: e.g. that it
+   * computes an int8 model's products differently from the CPU the model was quantized for.
+   */
+  readonly warnings?: readonly string[];
   /** CPUs this process may run on (os.availableParallelism()). */
   readonly logical_cores: number;
   readonly total_memory_bytes: number;

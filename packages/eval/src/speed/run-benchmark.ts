@@ -90,7 +90,7 @@ export async function runBenchmark(
   const { signal, onProgress } = options;
 
   const model = await describeModel(modelPath);
-  const environment = captureEnvironment();
+  const environment = captureEnvironment([model]);
   const measurements: BenchMeasurement[] = [];
   let inputs: ModelInput[] | undefined;
   for (const intraOpThreads of threads) {
