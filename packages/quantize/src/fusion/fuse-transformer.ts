@@ -1,4 +1,4 @@
-import { definePass, eliminateDeadCode, type Model, type Pass } from '@vit-opt/graph';
+import { cleanup, definePass, type Model, type Pass } from '@vit-opt/graph';
 import { assertNotQuantized } from '../model-checks.js';
 import { OptionReader } from '../options/option-readers.js';
 import { FUSION_KEY } from '../recipe.js';
@@ -98,7 +98,8 @@ export function fuseTransformer(
       biasGelu: report.biasGelu.length,
     };
     model.metadataProps.set(FUSION_KEY, JSON.stringify({ options: settings, fused }));
-    void eliminateDeadCode.run(model, {});
+    // The fused patterns leave behind the constants only they read (epsilons, GELU's factors…).
+    cleanup(model.graph);
   }
   return report;
 }

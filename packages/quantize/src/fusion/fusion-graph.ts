@@ -42,8 +42,11 @@ export function takeOver(old: Value, replacement: Value, pattern: readonly Node[
   if (graph.value(name) === undefined) replacement.rename(name);
 }
 
-/** Removes those of `nodes` whose outputs nothing uses, last first, so chains go in one sweep. */
-export function removeUnusedNodes(nodes: readonly Node[]): void {
+/**
+ * Removes those of `nodes` whose outputs nothing uses, last first, so chains go in one sweep.
+ * takeOver needs them gone at once, to free the old name; the pass's cleanup() comes too late.
+ */
+function removeUnusedNodes(nodes: readonly Node[]): void {
   for (const node of [...nodes].reverse()) {
     if (
       node.outputs.some((out) => out !== undefined && (out.uses().length > 0 || out.isGraphOutput))

@@ -10,7 +10,6 @@ import {
   MICROSOFT_DOMAIN,
   constantVector,
   isSelfContained,
-  removeUnusedNodes,
   takeOver,
   type SkippedFusion,
 } from './fusion-graph.js';
@@ -61,7 +60,6 @@ export function fuseSkipLayerNorm(graph: Graph): SkipLayerNormFusionResult {
     const sum = residual.output(0);
     takeOver(last.output(0), fused.output(0), norm.nodes);
     takeOver(sum, fused.output(3), [residual]);
-    removeUnusedNodes(norm.nodes);
     result.fused.push(fused.name);
   }
   return result;

@@ -4,6 +4,7 @@ import {
   Tensor,
   VitOptError,
   attr,
+  cleanup,
   constantNodeTensor,
   type Graph,
   type Model,
@@ -98,6 +99,9 @@ export function convertFloat16(model: Model, options: Float16Options = {}): Floa
   const sizeBytesBefore = initializerBytes(model);
   const converter = new Float16Converter(model.graph, settings, floatValues);
   const report = converter.run();
+  // Conversion is in place and orphans nothing itself; the sweep gives fp16 models the promise
+  // every mode makes: no dead node or unused initializer (the source's own included) is saved.
+  cleanup(model.graph);
   writeRecipe(model, recipe);
   return { ...report, sizeBytesBefore, sizeBytesAfter: initializerBytes(model) };
 }

@@ -1,6 +1,7 @@
 import {
   DataType,
   attr,
+  cleanup,
   constantOf,
   type Graph,
   type Model,
@@ -20,7 +21,6 @@ import {
   addGemmBias,
   addTensor,
   initializerBytes,
-  removeUnusedWeights,
   replaceSingleOutputNode,
 } from '../graph/rewrite.js';
 import { assertNotQuantized, assertOpset, nothingToQuantizeError } from '../model-checks.js';
@@ -80,10 +80,8 @@ export function quantizeDynamic(
       match.kind === 'conv' ? rewriter.quantizeConv(match) : rewriter.quantizeMatMul(match),
     ),
   ];
-  removeUnusedWeights([
-    ...search.found.flatMap(replacedConstants),
-    ...attention.found.map((match) => match.weightValue),
-  ]);
+  // The float weights, and a bias replaced by a reshaped or scaled copy, are left unused.
+  cleanup(model.graph);
   writeRecipe(model, recipe);
   return {
     quantizedNodes,
@@ -170,7 +168,9 @@ class DynamicRewriter {
     const { node } = match;
     const weight = this.#weightInitializers(match.weightValue, [match.k, match.n]);
     const output = replaceSingleOutputNode(node, () => {
-      const activation = this.#quantizedActivation(match.activation, node);
+      // The node's input now, not match.activation: an earlier rewrite (QAttention before its
+      // output projection) may have replaced the value the search found.
+      const activation = this.#quantizedActivation(node.input(0), node);
       const product = this.#graph.addNode(
         {
           opType: 'MatMulInteger',
@@ -196,7 +196,7 @@ class DynamicRewriter {
     const { node } = match;
     const weight = this.#weightInitializers(match.weightValue, match.weight.dims);
     replaceSingleOutputNode(node, () => {
-      const activation = this.#quantizedActivation(match.activation, node);
+      const activation = this.#quantizedActivation(node.input(0), node);
       return this.#graph
         .addNode(
           {
@@ -231,7 +231,7 @@ class DynamicRewriter {
     const { node } = match;
     const weight = this.#weightInitializers(match.weightValue, match.weight.dims);
     replaceSingleOutputNode(node, () => {
-      const activation = this.#quantizedActivation(match.activation, node);
+      const activation = this.#quantizedActivation(node.input(0), node);
       const convolution = this.#graph.addNode(
         {
           opType: 'ConvInteger',
@@ -363,12 +363,6 @@ class DynamicRewriter {
       weightSqnrDb: weight.sqnrDb,
     };
   }
-}
-
-/** The constants a rewrite may leave unused: the weight, and a bias it replaced by a reshaped or scaled copy. */
-function replacedConstants(match: WeightedMatMul | WeightedConv): Value[] {
-  const bias = match.kind === 'conv' ? match.biasValue : match.bias?.value;
-  return bias === undefined ? [match.weightValue] : [match.weightValue, bias];
 }
 
 /**

@@ -1,9 +1,8 @@
-import { DataType, attr, type Model, type Pass, type Value } from '@vit-opt/graph';
+import { DataType, attr, cleanup, type Model, type Pass, type Value } from '@vit-opt/graph';
 import {
   addGemmBias,
   addTensor,
   initializerBytes,
-  removeUnusedWeights,
   replaceSingleOutputNode,
 } from '../graph/rewrite.js';
 import {
@@ -96,7 +95,8 @@ export function quantizeWeightsInt4(model: Model, options: Int4Options = {}): Qu
           opType: 'MatMulNBits',
           domain: MICROSOFT_DOMAIN,
           name: `${node.name}_int4`,
-          inputs: [match.activation, ...weightInputs],
+          // The node's input now: an earlier rewrite may have replaced the value the search found.
+          inputs: [node.input(0), ...weightInputs],
           outputs: [`${node.output(0).name}_int4`],
           attributes: [
             attr.int('K', k),
@@ -120,11 +120,8 @@ export function quantizeWeightsInt4(model: Model, options: Int4Options = {}): Qu
       weightSqnrDb: weight.sqnrDb,
     };
   });
-  removeUnusedWeights(
-    matches.flatMap((m) =>
-      m.bias === undefined ? [m.weightValue] : [m.weightValue, m.bias.value],
-    ),
-  );
+  // The float weights, and a Gemm's C replaced by a scaled copy, are left unused.
+  cleanup(graph);
   writeRecipe(model, recipe);
   return {
     quantizedNodes,
