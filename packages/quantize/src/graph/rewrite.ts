@@ -54,19 +54,6 @@ export function addGemmBias(
   return add.output(0);
 }
 
-/**
- * Drops the float weights the rewritten nodes no longer use: the initializer, or the Constant
- * node that produced it. Weights still read by other nodes stay.
- */
-export function removeUnusedWeights(weights: Iterable<Value>): void {
-  for (const value of weights) {
-    if (value.uses().length > 0 || value.isGraphOutput || value.isGraphInput) continue;
-    const producer = value.producer();
-    if (value.initializer !== undefined) value.graph.removeInitializer(value);
-    else if (producer?.opType === 'Constant') producer.graph.removeNode(producer);
-  }
-}
-
 /** Bytes of every initializer of the model, subgraphs included. */
 export function initializerBytes(model: Model): number {
   let bytes = 0;

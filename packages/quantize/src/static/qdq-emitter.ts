@@ -1,5 +1,5 @@
 import type { Graph, Value } from '@vit-opt/graph';
-import { removeUnusedWeights, replaceSingleOutputNode } from '../graph/rewrite.js';
+import { replaceSingleOutputNode } from '../graph/rewrite.js';
 import type { QuantizedInt8Weight } from '../weights/int8-weights.js';
 import type { ActivationParams } from './activation-params.js';
 import { ConstantDequantizers } from './constant-dequantizers.js';
@@ -77,10 +77,9 @@ export function emitQdqLayout(
   }
   for (const node of layout.activationMatMuls) tensors.readAsIntegers(node, [0, 1]);
   for (const [matmul, folded] of layout.foldedScales) {
-    const constant = folded.node.input(1);
+    // Its constant factor, now unused, goes in the pass's final cleanup().
     folded.node.output(0).replaceAllUsesWith(matmul.output(0));
     graph.removeNode(folded.node);
-    removeUnusedWeights([constant]);
     tensors.scaleFirstInput(matmul, folded.factor);
   }
   tensors.insertQuantizeDequantize();

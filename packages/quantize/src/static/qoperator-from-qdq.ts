@@ -1,5 +1,5 @@
-import { VitOptError, type Graph, type Model, type Node, type Value } from '@vit-opt/graph';
-import { removeUnusedWeights, replaceSingleOutputNode } from '../graph/rewrite.js';
+import { VitOptError, cleanup, type Graph, type Model, type Node, type Value } from '@vit-opt/graph';
+import { replaceSingleOutputNode } from '../graph/rewrite.js';
 import { isValuePreserving } from './value-preserving-ops.js';
 
 /** Minimum ai.onnx opset of QLinearMatMul and QLinearConv. */
@@ -34,7 +34,9 @@ export function convertQdqToQOperator(model: Model): void {
     else if (isValuePreserving(node)) quantizer = dropPair(graph, node);
     if (quantizer !== undefined) removed.add(quantizer);
   }
-  removeDeadDequantizers(graph);
+  // The rewritten groups leave their DequantizeLinear nodes unread, and the constants only those
+  // read (the QLinear node takes the integer data and parameters directly).
+  cleanup(graph);
 }
 
 /** The DequantizeLinear whose output `value` is, or undefined. */
@@ -94,14 +96,4 @@ function dropPair(graph: Graph, node: Node): Node | undefined {
   output.type = undefined;
   output.rename(name);
   return quantizer;
-}
-
-/** DequantizeLinear nodes nothing reads any more, and the constants only they read. */
-function removeDeadDequantizers(graph: Graph): void {
-  for (const node of [...graph.nodes]) {
-    if (node.opType !== 'DequantizeLinear' || node.output(0).uses().length > 0 || node.output(0).isGraphOutput) continue;
-    const inputs = node.inputs.filter((value): value is Value => value !== undefined);
-    graph.removeNode(node);
-    removeUnusedWeights(inputs.filter((value) => value.isConstant));
-  }
 }

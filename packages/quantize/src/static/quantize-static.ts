@@ -1,7 +1,7 @@
-import { VitOptError, definePass, type Model, type Pass, type Value } from '@vit-opt/graph';
+import { VitOptError, cleanup, definePass, type Model, type Node, type Pass, type Value } from '@vit-opt/graph';
 import type { ActivationRanges, TensorRange } from '../calibration/activation-ranges.js';
 import { constantWeight, matMulWeightData, type SkippedNode } from '../graph/weighted-nodes.js';
-import { initializerBytes, removeUnusedWeights } from '../graph/rewrite.js';
+import { initializerBytes } from '../graph/rewrite.js';
 import { assertNotQuantized, assertOpset, nothingToQuantizeError } from '../model-checks.js';
 import { settingsForRecipe } from '../options/mode-options.js';
 import { summarizeReport, type QuantizedNode } from '../quantization-report.js';
@@ -91,14 +91,19 @@ export function quantizeStatic(
   });
 
   emitQdqLayout(model.graph, layout, params, weights);
-  removeUnusedWeights(replacedConstants(layout));
+  // A QuantizeLinear nothing reads (a QOperator graph output's, which a float bias Add computes)
+  // quantizes nothing: the sweep removes it, and the report does not list its tensor.
+  const unread = new Set(unreadQuantizers(model).map((node) => node.input(0).name));
+  // Swept from the outputs back rather than listed: a list drawn from the layout after the
+  // rewrite missed the float biases of the units written as Gemm (their bias Add was gone).
+  cleanup(model.graph);
   if (settings.format === 'qoperator') convertQdqToQOperator(model);
   writeRecipe(model, recipe);
   return {
     format: settings.format,
     quantizedNodes,
     activationMatMuls: layout.activationMatMuls.map((node) => node.name),
-    activations,
+    activations: activations.filter((activation) => !unread.has(activation.name)),
     skipped: layout.skipped,
     sizeBytesBefore,
     sizeBytesAfter: initializerBytes(model),
@@ -111,6 +116,14 @@ export function quantizeStaticPass(ranges: ActivationRanges, options: StaticQuan
   return definePass('quantize-static', (model) => {
     const report = quantizeStatic(model, ranges, options);
     return { modified: true, notes: [summarizeReport(report)] };
+  });
+}
+
+/** QuantizeLinear nodes whose 8-bit output nothing reads. */
+function unreadQuantizers(model: Model): Node[] {
+  return model.graph.nodes.filter((node) => {
+    const output = node.outputs[0];
+    return node.opType === 'QuantizeLinear' && output !== undefined && output.uses().length === 0 && !output.isGraphOutput;
   });
 }
 
@@ -159,20 +172,6 @@ function paramsFromRanges(
     );
   }
   return params;
-}
-
-/** The float constants the rewrite replaces: weights, and the biases that became int32. */
-function replacedConstants(layout: QdqLayout): Value[] {
-  const constants: Value[] = [];
-  for (const unit of layout.linears) {
-    constants.push(unit.match.weightValue);
-    if (unit.form !== 'gemm') continue;
-    if (unit.biasAdd !== undefined) constants.push(...unit.biasAdd.inputs.filter((v): v is Value => v !== undefined && v.isConstant));
-    if (unit.bias !== undefined && unit.match.bias !== undefined) constants.push(unit.match.bias.value);
-  }
-  for (const conv of layout.convolutions) constants.push(conv.weightValue, ...(conv.biasValue === undefined ? [] : [conv.biasValue]));
-  for (const attention of layout.attentions) constants.push(attention.weightValue);
-  return constants;
 }
 
 /**
