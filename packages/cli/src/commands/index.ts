@@ -4,6 +4,7 @@ import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { quantizeCommand } from './quantize.js';
+import { reportCommand } from './report.js';
 import { simplifyCommand } from './simplify.js';
 
 /** Every command of the program, in the order `vit-opt --help` lists them. */
@@ -14,4 +15,5 @@ export const commands: readonly CliCommand[] = [
   evalCommand,
   mergeCommand,
   benchCommand,
+  reportCommand,
 ];
