@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataType, Tensor, cleanup, saveModel, type Model } from '@vit-opt/graph';
 import { calibrate } from '../calibration/calibrate.js';
+import { fuseTransformer } from '../fusion/fuse-transformer.js';
 import { convertFloat16 } from '../passes/convert-float16.js';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
 import { quantizeWeightsInt4 } from '../passes/quantize-weights-int4.js';
@@ -79,6 +80,13 @@ describe.each(FIXTURE_NAMES)('a static int8 model of %s', (name: FixtureName) =>
 describe('the other modes of vit-tiny-hf', () => {
   it.each([
     ['dynamic int8', (model: Model) => quantizeDynamic(model)],
+    [
+      'dynamic int8 after transformer fusion (QAttention)',
+      (model: Model) => {
+        fuseTransformer(model);
+        quantizeDynamic(model);
+      },
+    ],
     ['weight-only int4', (model: Model) => quantizeWeightsInt4(model)],
     ['float16', (model: Model) => convertFloat16(model)],
   ])('%s keeps no unused initializer, and onnxruntime loads it without a warning', (mode, convert) => {
