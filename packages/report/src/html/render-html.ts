@@ -41,7 +41,13 @@ ${notes(data)}
 ${variantsTable(data)}
 ${legend(data)}
 <h2 id="charts">Charts</h2>
-${charts.map(figure).join('\n')}
+${charts
+  .filter((c) => !isConfusion(c))
+  .map(figure)
+  .join('\n')}
+<div class="grid">
+${charts.filter(isConfusion).map(figure).join('\n')}
+</div>
 ${perClassSection(data)}
 <h2 id="recipes">Recipes</h2>
 ${data.variants.map(recipeSection).join('\n')}
@@ -78,18 +84,17 @@ function variantsTable(data: ReportData): string {
     'recipe',
     'file size',
     'parameters',
-    'latency p50',
-    'latency p90',
+    'latency p50 <span class="small">(p90)</span>',
     'throughput',
     'top-1',
     'top-5',
-    `Δ top-1 vs ${e(data.baseline.name)} [95% CI]`,
+    'Δ top-1 <span class="small">[95% CI]</span>',
     'agreement',
     'McNemar p',
   ];
   const rows = variantRows(data).map(tableRow).join('\n');
   return `<div class="table-wrap"><table id="variants-table">
-<thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead>
+<thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="text"' : ''}>${h}</th>`).join('')}</tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -100,11 +105,10 @@ function tableRow(row: VariantRow): string {
   const c = row.comparison;
   const cells = [
     `<td class="text">${e(row.variant.name)}${row.isBaseline ? ' <span class="small">(baseline)</span>' : ''}</td>`,
-    `<td class="text">${e(describeRecipe(row.variant))}</td>`,
+    `<td class="text wrap">${e(describeRecipe(row.variant))}</td>`,
     `<td>${formatBytes(row.sizeBytes)}${row.sizeRatio === null ? '' : ` <span class="small">(${formatChange(row.sizeRatio)})</span>`}</td>`,
     `<td>${formatCount(row.parameterCount)}</td>`,
-    `<td>${row.latency === null ? NONE : formatMs(row.latency.p50_ms)}</td>`,
-    `<td>${row.latency === null ? NONE : formatMs(row.latency.p90_ms)}</td>`,
+    `<td>${row.latency === null ? NONE : `${formatMs(row.latency.p50_ms)} <span class="small">(${formatMs(row.latency.p90_ms)})</span>`}</td>`,
     `<td>${row.throughputImagesPerSecond === null ? NONE : formatThroughput(row.throughputImagesPerSecond)}</td>`,
     `<td>${row.top1 === null ? NONE : formatPercent(row.top1)}</td>`,
     `<td>${row.top5 === null ? NONE : formatPercent(row.top5)}</td>`,
@@ -133,11 +137,16 @@ function deltaCell(c: NonNullable<VariantRow['comparison']>): string {
 function legend(data: ReportData): string {
   if (data.comparisons.size === 0) return '';
   const separate = [...data.comparisons.values()].some((c) => c.method === 'separate');
-  return `<p class="small">Δ top-1 in percentage points, with eval's 95% paired bootstrap interval; agreement: images on which the variant and the baseline predict the same class. <span class="drop">▼</span> marks a drop that is statistically real: the interval excludes 0 or McNemar's p &lt; ${SIGNIFICANCE_LEVEL}.${
+  return `<p class="small">Δ top-1: the change against ${e(data.baseline.name)} in percentage points, with eval's 95% paired bootstrap interval; agreement: images on which the variant and the baseline predict the same class. <span class="drop">▼</span> marks a drop that is statistically real: the interval excludes 0 or McNemar's p &lt; ${SIGNIFICANCE_LEVEL}.${
     separate
       ? ' A Δ without an interval compares two separate eval runs; <code>vit-opt eval --baseline</code> gives the interval and the test.'
       : ''
   }</p>`;
+}
+
+/** Confusion matrices are square and alike: they sit side by side. */
+function isConfusion(chart: RenderedChart): boolean {
+  return chart.id.startsWith('confusion-');
 }
 
 function figure(chart: RenderedChart): string {
@@ -145,7 +154,7 @@ function figure(chart: RenderedChart): string {
   const { width, height } = chart.size;
   return `<figure id="chart-${e(chart.id)}">
 <img src="${src}" alt="${e(chart.description)}" width="${width}" height="${height}">
-<figcaption>${e(chart.title)}</figcaption>
+<figcaption>${e(chart.description)}</figcaption>
 </figure>`;
 }
 
@@ -194,7 +203,7 @@ function recipeSection(variant: Variant): string {
   const recipe =
     model.recipe === null
       ? ''
-      : `<pre><code>${e(JSON.stringify(model.recipe, null, 2))}</code></pre>`;
+      : `<details><summary>the recipe as the model's metadata holds it</summary><pre><code>${e(JSON.stringify(model.recipe, null, 2))}</code></pre></details>`;
   return `<h3>${e(variant.name)}</h3>
 <dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
 ${recipe}`;
