@@ -62,6 +62,26 @@ describe('vit-opt report', () => {
     expect(existsSync(join(dir, 'report'))).toBe(false);
   });
 
+  it('refuses results of another model with one line naming both files', async () => {
+    const dir = tempDir();
+    const doc = JSON.parse(readFileSync(sample('int8-fused.bench.json'), 'utf8'));
+    doc.model.sha256 = 'f'.repeat(64);
+    doc.model.recipe.source.sha256 = 'e'.repeat(64);
+    const other = join(dir, 'other-model.json');
+    writeFileSync(other, JSON.stringify(doc));
+    const { code, stderr } = await reportCli(
+      sample('fp32.eval.json'),
+      other,
+      '-o',
+      join(dir, 'report'),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `error: ${other}: results of a different model than ${sample('fp32.eval.json')} (source model eeeeeeeeeeee, not a1b75a235226); a report compares variants of one model\n`,
+    );
+    expect(existsSync(join(dir, 'report'))).toBe(false);
+  });
+
   it('refuses an unknown schema version and a missing file', async () => {
     const dir = tempDir();
     const future = join(dir, 'future.json');
