@@ -19,7 +19,21 @@ export type {
   NamePatterns,
   NodeSelectionOptions,
   RecipeSourceOptions,
+  TargetOptions,
 } from './options/mode-options.js';
+// CPU targets: the int8 settings each instruction family gets, `auto` reading this machine's.
+export {
+  QUANTIZATION_TARGETS,
+  resolveQuantizationTarget,
+  targetPreset,
+} from './targets/quantization-target.js';
+export type {
+  QuantizationTarget,
+  ResolvedTarget,
+  TargetDetection,
+  TargetPreset,
+  TargetResolution,
+} from './targets/quantization-target.js';
 
 export { FUSION_KEY, RECIPE_KEY, readRecipe, writeRecipe } from './recipe.js';
 export type { Recipe, RecipeMode } from './recipe.js';
@@ -76,6 +90,8 @@ export type { QuantizationErrorReport, QuantizationReportOptions } from './repor
 export { formatReport } from './report/format-report.js';
 export type { FormatReportOptions } from './report/format-report.js';
 export type { TensorError } from './report/tensor-error.js';
+export { measurePairSaturation } from './report/pair-saturation.js';
+export type { PairSaturation, PairSaturationOptions } from './report/pair-saturation.js';
 // Transformer fusion into onnxruntime's contrib ops, before quantization.
 export {
   fuseTransformer,

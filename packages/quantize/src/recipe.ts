@@ -26,6 +26,8 @@ export interface Recipe {
   };
   /** The transformer fusion run before quantizing: its options and what it fused. */
   readonly fusion?: Readonly<Record<string, unknown>>;
+  /** The CPU target of an int8 model: requested, resolved, why, and what `auto` read. */
+  readonly target?: Readonly<Record<string, unknown>>;
 }
 
 /** A recipe for `model` (before it is changed: the producer is the source model's). */
@@ -34,6 +36,7 @@ export function makeRecipe(
   mode: RecipeMode,
   options: Readonly<Record<string, unknown>>,
   sourceSha256: string | undefined,
+  target?: Readonly<Record<string, unknown>>,
 ): Recipe {
   const producer = [model.producerName, model.producerVersion].filter((s) => s !== '').join(' ');
   const fusion = model.metadataProps.get(FUSION_KEY);
@@ -45,6 +48,7 @@ export function makeRecipe(
     createdAt: new Date().toISOString(),
     source: sourceSha256 === undefined ? { producer } : { producer, sha256: sourceSha256 },
     ...(fusion === undefined ? {} : { fusion: JSON.parse(fusion) as Record<string, unknown> }),
+    ...(target === undefined ? {} : { target }),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   normalizeInt4Options,
   settingsForRecipe,
 } from './mode-options.js';
+import { resolveQuantizationTarget } from '../targets/quantization-target.js';
 
 /** The error a call throws, for checking its code, subject and message together. */
 function errorOf(call: () => unknown): VitOptError {
@@ -20,10 +21,13 @@ function errorOf(call: () => unknown): VitOptError {
 }
 
 describe('option validation', () => {
-  it('fills in the documented defaults', () => {
+  it('fills in the documented defaults, weights as this machine’s target prescribes', () => {
+    const { preset } = resolveQuantizationTarget('auto');
     expect(normalizeDynamicOptions(undefined)).toEqual({
-      perChannel: false,
-      reduceRange: false,
+      target: resolveQuantizationTarget('auto'),
+      perChannel: preset.dynamicPerChannel,
+      reduceRange: preset.reduceRange,
+      weightType: preset.weightType,
       weightSymmetric: true,
       shareActivationQuantization: false,
       opTypes: ['MatMul', 'Gemm', 'Attention'],
@@ -50,7 +54,7 @@ describe('option validation', () => {
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.subject).toBe('perChanel');
     expect(error.message).toMatch(
-      /^unknown quantizeDynamic option 'perChanel'; the options are perChannel, /,
+      /^unknown quantizeDynamic option 'perChanel'; the options are target, perChannel, /,
     );
   });
 

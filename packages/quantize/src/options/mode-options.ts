@@ -1,4 +1,10 @@
 import { OptionReader, patternText } from './option-readers.js';
+import {
+  QUANTIZATION_TARGETS,
+  resolveQuantizationTarget,
+  type QuantizationTarget,
+  type TargetResolution,
+} from '../targets/quantization-target.js';
 
 /** Node-name patterns: RegExp objects or regex source strings, one or a list. */
 export type NamePatterns = RegExp | string | readonly (RegExp | string)[];
@@ -20,16 +26,36 @@ export interface RecipeSourceOptions {
 
 export type DynamicOpType = 'MatMul' | 'Gemm' | 'Conv' | 'Attention';
 
-export interface DynamicQuantizationOptions extends NodeSelectionOptions, RecipeSourceOptions {
+export interface TargetOptions {
   /**
-   * One weight scale per output channel (default false, as in onnxruntime's tool). onnxruntime
+   * The CPU the model is for (default 'auto': this machine's, read from /proc/cpuinfo or
+   * VIT_OPT_CPU_FLAGS). Each target fixes weight type, reduce-range, per-channel and format to
+   * what measured accurate and fastest there; options given explicitly override its choices.
+   * 'portable' is exact on every x86 and Arm CPU.
+   */
+  target?: QuantizationTarget;
+}
+
+export interface DynamicQuantizationOptions
+  extends NodeSelectionOptions, RecipeSourceOptions, TargetOptions {
+  /**
+   * One weight scale per output channel (default: the target's, false for every target, as in
+   * onnxruntime's tool). onnxruntime
    * fuses both layouts into the same kernels. Per-channel was slower in the dynamic path on the
    * project's reference machines; on a 2-core Zen 4 it measured the same as per-tensor on
    * ViT-B/16, with logits a little closer to fp32 (cosine 0.9995 against 0.9991).
    */
   perChannel?: boolean;
-  /** 7-bit weights for CPUs without VNNI (default false). */
+  /**
+   * 7-bit weights, for CPUs without VNNI where pairs of full-range u8×s8 products saturate int16
+   * (default: the target's; true for avx2, avx512 and portable).
+   */
   reduceRange?: boolean;
+  /**
+   * int8 (the default of every target) or uint8 weights: u8×u8 products never saturate but run
+   * on slower kernels.
+   */
+  weightType?: 'int8' | 'uint8';
   /** Zero point 0 and scale max|w|/127 (default true); false spreads [min, max] over −128…127. */
   weightSymmetric?: boolean;
   /**
@@ -63,8 +89,10 @@ export interface NodeSelection {
 }
 
 export interface DynamicQuantizationSettings extends NodeSelection {
+  readonly target: TargetResolution;
   readonly perChannel: boolean;
   readonly reduceRange: boolean;
+  readonly weightType: 'int8' | 'uint8';
   readonly weightSymmetric: boolean;
   readonly shareActivationQuantization: boolean;
   readonly sourceSha256: string | undefined;
@@ -74,17 +102,22 @@ const SELECTION_KEYS = ['includeNodes', 'excludeNodes', 'minimumWeightElements']
 
 export function normalizeDynamicOptions(options: unknown): DynamicQuantizationSettings {
   const read = new OptionReader('quantizeDynamic', options, [
+    'target',
     'perChannel',
     'reduceRange',
+    'weightType',
     'weightSymmetric',
     'opTypes',
     'shareActivationQuantization',
     'sourceSha256',
     ...SELECTION_KEYS,
   ]);
+  const target = readTarget(read);
   return {
-    perChannel: read.boolean('perChannel', false),
-    reduceRange: read.boolean('reduceRange', false),
+    target,
+    perChannel: read.boolean('perChannel', target.preset.dynamicPerChannel),
+    reduceRange: read.boolean('reduceRange', target.preset.reduceRange),
+    weightType: read.oneOf('weightType', target.preset.weightType, ['int8', 'uint8']),
     weightSymmetric: read.boolean('weightSymmetric', true),
     shareActivationQuantization: read.boolean('shareActivationQuantization', false),
     opTypes: read.someOf<DynamicOpType>(
@@ -232,11 +265,23 @@ function readSelection(read: OptionReader): Omit<NodeSelection, 'opTypes'> {
   };
 }
 
-/** Settings as plain JSON for the recipe: patterns as text, the source digest left out. */
+/** The `target` option, validated and resolved (`auto` reads this machine's CPU). */
+export function readTarget(read: OptionReader): TargetResolution {
+  return resolveQuantizationTarget(read.oneOf('target', 'auto', QUANTIZATION_TARGETS));
+}
+
+/**
+ * Settings as plain JSON for the recipe: patterns as text, the target by the name it resolved to
+ * (the recipe's `target` entry says more), the source digest left out.
+ */
 export function settingsForRecipe(settings: object): Record<string, unknown> {
   const json: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings)) {
     if (key === 'sourceSha256') continue;
+    if (key === 'target') {
+      json[key] = (value as TargetResolution).preset.target;
+      continue;
+    }
     json[key] = Array.isArray(value)
       ? value.map((item: unknown) => (item instanceof RegExp ? patternText(item) : item))
       : value;

@@ -31,6 +31,7 @@ import {
   type DynamicQuantizationSettings,
 } from '../options/mode-options.js';
 import { makeRecipe, writeRecipe } from '../recipe.js';
+import { targetForRecipe } from '../targets/quantization-target.js';
 import { defineModePass } from './mode-pass.js';
 import {
   summarizeReport,
@@ -66,7 +67,13 @@ export function quantizeDynamic(
   const attention = findAttentionNodes(model, settings);
   if (search.found.length === 0 && attention.found.length === 0)
     throw nothingToQuantizeError(settings);
-  const recipe = makeRecipe(model, 'dynamic', settingsForRecipe(settings), settings.sourceSha256);
+  const recipe = makeRecipe(
+    model,
+    'dynamic',
+    settingsForRecipe(settings),
+    settings.sourceSha256,
+    targetForRecipe(settings.target),
+  );
   const sizeBytesBefore = initializerBytes(model);
   const quantizedWeights = quantizeWeights([...search.found, ...attention.found], settings);
   const rewriter = new DynamicRewriter(
@@ -129,7 +136,7 @@ function quantizeWeights(
     if (weights.has(match.weightValue)) continue;
     const kind = 'kind' in match ? match.kind : 'attention';
     const scheme = {
-      elementType: 'int8' as const,
+      elementType: settings.weightType,
       symmetric: settings.weightSymmetric,
       reduceRange: settings.reduceRange,
       // One scale per output column N (axis 1 of B, of the packed q/k/v weight too); Conv stays
@@ -331,8 +338,9 @@ class DynamicRewriter {
     if (existing !== undefined) return existing;
     const weight = this.#quantizedWeights.get(value)!;
     const scaleDims = weight.channelAxis === undefined ? [] : [dims[weight.channelAxis]!];
+    const elementDataType = weight.elementType === 'uint8' ? DataType.UINT8 : DataType.INT8;
     const initializers = {
-      values: addTensor(this.#graph, `${value.name}_quantized`, DataType.INT8, dims, weight.values),
+      values: addTensor(this.#graph, `${value.name}_quantized`, elementDataType, dims, weight.values),
       scale: addTensor(
         this.#graph,
         `${value.name}_scale`,
@@ -343,7 +351,7 @@ class DynamicRewriter {
       zeroPoint: addTensor(
         this.#graph,
         `${value.name}_zero_point`,
-        DataType.INT8,
+        elementDataType,
         scaleDims,
         weight.zeroPoints,
       ),

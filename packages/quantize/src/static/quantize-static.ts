@@ -4,6 +4,7 @@ import { constantWeight, matMulWeightData, type SkippedNode } from '../graph/wei
 import { initializerBytes } from '../graph/rewrite.js';
 import { assertNotQuantized, assertOpset, nothingToQuantizeError } from '../model-checks.js';
 import { settingsForRecipe } from '../options/mode-options.js';
+import { targetForRecipe } from '../targets/quantization-target.js';
 import { summarizeReport, type QuantizedNode } from '../quantization-report.js';
 import { makeRecipe, writeRecipe } from '../recipe.js';
 import { quantizeInt8Weight, type QuantizedInt8Weight } from '../weights/int8-weights.js';
@@ -71,7 +72,13 @@ export function quantizeStatic(
     ...settingsForRecipe(settings),
     calibration: { method: ranges.method, sampleCount: ranges.sampleCount, ...ranges.settings },
   };
-  const recipe = makeRecipe(model, 'static', recipeOptions, settings.sourceSha256);
+  const recipe = makeRecipe(
+    model,
+    'static',
+    recipeOptions,
+    settings.sourceSha256,
+    targetForRecipe(settings.target),
+  );
   const sizeBytesBefore = initializerBytes(model);
   const weights = quantizeWeights(layout, settings);
   const quantizedNodes = [...layout.attentions, ...layout.linears.map((unit) => unit.match), ...layout.convolutions].map((match) => {

@@ -1,6 +1,13 @@
 import { VitOptError } from '@vit-opt/graph';
-import type { NodeSelection, NodeSelectionOptions, RecipeSourceOptions } from '../options/mode-options.js';
+import {
+  readTarget,
+  type NodeSelection,
+  type NodeSelectionOptions,
+  type RecipeSourceOptions,
+  type TargetOptions,
+} from '../options/mode-options.js';
 import { OptionReader } from '../options/option-readers.js';
+import type { TargetResolution } from '../targets/quantization-target.js';
 
 export type StaticOpType = 'MatMul' | 'Gemm' | 'Conv' | 'Attention';
 export type QuantizedModelFormat = 'qdq' | 'qoperator';
@@ -31,14 +38,21 @@ export interface StaticLayoutOptions extends NodeSelectionOptions {
   quantizeActivationMatMuls?: boolean;
 }
 
-export interface StaticQuantizationOptions extends StaticLayoutOptions, RecipeSourceOptions {
-  /** One weight scale per output channel (default true). */
+export interface StaticQuantizationOptions
+  extends StaticLayoutOptions, RecipeSourceOptions, TargetOptions {
+  /** One weight scale per output channel (default: the target's, true for every target). */
   perChannel?: boolean;
-  /** Element type of the activations (default uint8: what onnxruntime's x86 integer kernels take). */
+  /**
+   * Element type of the activations (default: the target's, uint8 for every target: what
+   * onnxruntime's x86 integer kernels take).
+   */
   activationType?: ActivationElementType;
-  /** Element type of the weights (default int8, symmetric). */
+  /** Element type of the weights (default: the target's, int8, symmetric). */
   weightType?: WeightElementType;
-  /** 7-bit weights, for CPUs without VNNI where 8-bit products can saturate (default false). */
+  /**
+   * 7-bit weights, for CPUs without VNNI where pairs of full-range u8×s8 products saturate int16
+   * (default: the target's; true for avx2, avx512 and portable).
+   */
   reduceRange?: boolean;
   /** Activation ranges made symmetric around 0 (default false: [min, max] uses every level). */
   activationSymmetric?: boolean;
@@ -51,6 +65,7 @@ export interface StaticLayoutSettings extends NodeSelection {
 }
 
 export interface StaticQuantizationSettings extends StaticLayoutSettings {
+  readonly target: TargetResolution;
   readonly perChannel: boolean;
   readonly activationType: ActivationElementType;
   readonly weightType: WeightElementType;
@@ -87,6 +102,7 @@ export function readLayoutOptions(read: OptionReader): StaticLayoutSettings {
 export function normalizeStaticOptions(options: unknown): StaticQuantizationSettings {
   const read = new OptionReader('quantizeStatic', options, [
     ...LAYOUT_OPTION_KEYS,
+    'target',
     'perChannel',
     'activationType',
     'weightType',
@@ -94,12 +110,15 @@ export function normalizeStaticOptions(options: unknown): StaticQuantizationSett
     'activationSymmetric',
     'sourceSha256',
   ]);
+  const target = readTarget(read);
+  const { preset } = target;
   const settings: StaticQuantizationSettings = {
     ...readLayoutOptions(read),
-    perChannel: read.boolean('perChannel', true),
-    activationType: read.oneOf<ActivationElementType>('activationType', 'uint8', ['uint8', 'int8']),
-    weightType: read.oneOf<WeightElementType>('weightType', 'int8', ['int8', 'uint8']),
-    reduceRange: read.boolean('reduceRange', false),
+    target,
+    perChannel: read.boolean('perChannel', preset.staticPerChannel),
+    activationType: read.oneOf<ActivationElementType>('activationType', preset.staticActivationType, ['uint8', 'int8']),
+    weightType: read.oneOf<WeightElementType>('weightType', preset.weightType, ['int8', 'uint8']),
+    reduceRange: read.boolean('reduceRange', preset.reduceRange),
     activationSymmetric: read.boolean('activationSymmetric', false),
     sourceSha256: read.sha256('sourceSha256'),
   };
