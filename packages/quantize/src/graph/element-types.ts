@@ -79,6 +79,19 @@ function outputTypes(
       return [input(0), DataType.INT64, DataType.INT64, DataType.INT64];
     case 'Dropout':
       return [input(0), DataType.BOOL];
+    // The quantization ops: the zero point's type is the 8-bit tensor's (uint8 without one).
+    case 'QuantizeLinear':
+      return [input(2) ?? DataType.UINT8];
+    case 'DequantizeLinear':
+      return [input(1)];
+    case 'DynamicQuantizeLinear':
+      return [DataType.UINT8, DataType.FLOAT, DataType.UINT8];
+    case 'MatMulInteger':
+    case 'ConvInteger':
+      return [DataType.INT32];
+    case 'QLinearMatMul':
+    case 'QLinearConv':
+      return [input(7)];
     case 'LayerNormalization':
       // Mean and inverse standard deviation are of stash_type, float32 by default.
       return [

@@ -53,10 +53,17 @@ describe.each(FIXTURE_NAMES.flatMap((name) => (['qdq', 'qoperator'] as const).ma
       expect(input.producer).toBeNull();
       expect(JSON.parse(JSON.stringify(report))).toEqual(report);
 
-      const table = formatReport(report, { limit: 3 }).split('\n');
+      const [errorSection, saturationSection] = formatReport(report, { limit: 3 }).split('\n\n');
+      const table = errorSection!.split('\n');
       expect(table[0]).toBe(`Quantization error per tensor, worst first (activations over ${dims[0]} samples):`);
       expect(table[1]).toMatch(/^SQNR dB {2}kind {8}tensor +quantized in \(to exclude\)$/);
       expect(table).toHaveLength(6);
+      // The u8×s8 products: each linear layer's, the pair sums beyond int16 counted on the samples.
+      expect(report.saturation).toHaveLength(quantization.quantizedNodes.filter((node) => node.opType !== 'Conv').length);
+      const risky = report.saturation.filter((product) => product.saturated > 0).length;
+      expect(saturationSection).toMatch(
+        new RegExp(`^u8×s8 pair sums beyond int16 .*: ${risky} of ${report.saturation.length} quantized products`),
+      );
       expect(table[2]).toContain(report.tensors[0]!.tensor);
       expect(table[5]).toBe(`… ${report.tensors.length - 3} more (better) tensors`);
     });
