@@ -1,7 +1,7 @@
 import { runBenchmark, writeResults } from '@vit-opt/eval';
 import type { CliCommand } from '../command.js';
 import { interruptSignal, progressReporter } from '../progress.js';
-import { writeJson } from '../output.js';
+import { writeEnvironmentWarnings, writeJson } from '../output.js';
 import { blameProviderFlag, integerList, positiveInteger, providerOption } from './options.js';
 
 interface BenchOptions {
@@ -54,6 +54,7 @@ export const benchCommand: CliCommand = {
             throw blameProviderFlag(error);
           });
           if (options.output !== undefined) writeResults(options.output, results);
+          writeEnvironmentWarnings(io, results.environment);
           if (options.json) writeJson(io, results);
           else {
             io.stdout.write(`${modelPath}: ${results.model.size_bytes} bytes\n`);

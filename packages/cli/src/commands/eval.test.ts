@@ -249,3 +249,32 @@ describe('vit-opt eval --provider', () => {
     expect(existsSync(output)).toBe(false);
   });
 });
+
+describe('vit-opt eval and bench of an int8 model made for another CPU', () => {
+  it('warn in one line, and the results say so, where this CPU clips what the target computes exactly', async () => {
+    const dir = tempDir();
+    for (const file of ['config.json', 'preprocessor_config.json']) copyFileSync(join(dirname(model), file), join(dir, file));
+    const int8 = join(dir, 'model-amx.onnx');
+    expect(await run(['quantize', model, '-o', int8, '--mode', 'dynamic', '--target', 'amx'], captureIo())).toBe(0);
+    const saved = process.env.VIT_OPT_CPU_FLAGS;
+    process.env.VIT_OPT_CPU_FLAGS = 'avx avx2 fma';
+    try {
+      const evaluated = await evalCli(int8);
+      expect(evaluated.code).toBe(0);
+      const warning =
+        "warning: model-amx.onnx: this CPU (avx2, no VNNI) clips pairs of u8×s8 products to int16, and the model was quantized with full-range int8 weights for target 'amx': its accuracy here is lower than on that CPU; quantize with --target avx2 to measure this one";
+      expect(evaluated.stderr.split('\n')).toContain(warning);
+      expect(read(evaluated.output).environment).toMatchObject({ int8_isa: 'avx2', warnings: [warning.slice('warning: '.length)] });
+
+      const io = captureIo();
+      expect(await run(['bench', int8, '--runs', '2', '--threads', '1'], io)).toBe(0);
+      expect(io.stderrText().split('\n')).toContain(warning);
+    } finally {
+      if (saved === undefined) delete process.env.VIT_OPT_CPU_FLAGS;
+      else process.env.VIT_OPT_CPU_FLAGS = saved;
+    }
+    // On this machine, as it is: a warning only if it lacks VNNI.
+    const here = await evalCli(int8);
+    expect(read(here.output).environment.warnings).toHaveLength(read(here.output).environment.int8_isa.match(/^(avx2|avx512|x86)$/) ? 1 : 0);
+  });
+});

@@ -1,7 +1,7 @@
 import { evaluate, writeResults } from '@vit-opt/eval';
 import type { CliCommand } from '../command.js';
 import { interruptSignal, progressReporter } from '../progress.js';
-import { writeJson } from '../output.js';
+import { writeEnvironmentWarnings, writeJson } from '../output.js';
 import {
   blameProviderFlag,
   nonNegativeInteger,
@@ -94,6 +94,7 @@ export const evalCommand: CliCommand = {
             throw blameProviderFlag(error);
           });
           writeResults(options.output, results);
+          writeEnvironmentWarnings(io, results.environment);
           if (options.json) {
             writeJson(io, results);
             return;

@@ -6,6 +6,7 @@ import type {
   Float16Options,
   Int4BlockSize,
   Int4Options,
+  QuantizationTarget,
   QuantizedModelFormat,
   RecipeMode,
   StaticLayoutOptions,
@@ -26,6 +27,8 @@ export interface QuantizeFlags extends PreprocessFlags {
   calibLimit?: number;
   format?: QuantizedModelFormat;
   activationType?: 'u8' | 's8';
+  target?: QuantizationTarget;
+  weightType?: 'u8' | 's8';
   opTypes?: StaticOpType[];
   includeNodes?: RegExp[];
   excludeNodes?: RegExp[];
@@ -58,6 +61,8 @@ const FLAG_MODES: Partial<Record<FlagKey, readonly RecipeMode[]>> = {
   calibLimit: ['static'],
   format: ['static'],
   activationType: ['static'],
+  target: ['dynamic', 'static'],
+  weightType: ['dynamic', 'static'],
   perChannel: ['dynamic', 'static'],
   perTensor: ['dynamic', 'static'],
   reduceRange: ['dynamic', 'static'],
@@ -86,6 +91,8 @@ const FLAG_OF_OPTION: Readonly<Record<string, FlagKey>> = {
   percentile: 'percentile',
   format: 'format',
   activationType: 'activationType',
+  target: 'target',
+  weightType: 'weightType',
   opTypes: 'opTypes',
   includeNodes: 'includeNodes',
   excludeNodes: 'excludeNodes',
@@ -177,6 +184,10 @@ function perChannel(flags: QuantizeFlags): boolean | undefined {
   return flags.perChannel ? true : flags.perTensor ? false : undefined;
 }
 
+function elementType(flag: 'u8' | 's8' | undefined): 'uint8' | 'int8' | undefined {
+  return flag === undefined ? undefined : flag === 's8' ? 'int8' : 'uint8';
+}
+
 /** What decides which tensors static quantization touches: calibrate and quantizeStatic share it. */
 export function staticLayoutOptions(flags: QuantizeFlags): StaticLayoutOptions {
   return {
@@ -197,14 +208,11 @@ export function staticOptions(
 ): StaticQuantizationOptions {
   return {
     ...staticLayoutOptions(flags),
+    target: flags.target,
     perChannel: perChannel(flags),
     reduceRange: flags.reduceRange,
-    activationType:
-      flags.activationType === undefined
-        ? undefined
-        : flags.activationType === 's8'
-          ? 'int8'
-          : 'uint8',
+    activationType: elementType(flags.activationType),
+    weightType: elementType(flags.weightType),
     sourceSha256,
   };
 }
@@ -217,8 +225,10 @@ export function dynamicOptions(
     opTypes: flags.opTypes,
     includeNodes: flags.includeNodes,
     excludeNodes: flags.excludeNodes,
+    target: flags.target,
     perChannel: perChannel(flags),
     reduceRange: flags.reduceRange,
+    weightType: elementType(flags.weightType),
     weightSymmetric: flags.asymmetric ? false : undefined,
     sourceSha256,
   };

@@ -52,6 +52,9 @@ export function printSummary(
   const lines = [
     `quantized ${summary.input} → ${summary.output}`,
     `  mode       ${describeRecipe(summary.recipe)}`,
+    ...(summary.recipe.target === undefined
+      ? []
+      : [`  target     ${describeTarget(summary.recipe.target)}`]),
     ...(summary.recipe.fusion === undefined
       ? []
       : [`  fused      ${describeFusion(summary.recipe.fusion)}`]),
@@ -78,10 +81,28 @@ export function printSummary(
   io.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** "static int8 QDQ, per-channel weights, uint8 activations": the recipe's main choices. */
+/**
+ * "amx, found by auto in /proc/cpuinfo (avx512_vnni amx_int8 …): AMX (and AVX-512 VNNI): int32
+ * accumulation, …": which CPU the model is for, and why its settings.
+ */
+function describeTarget(target: Readonly<Record<string, unknown>>): string {
+  const detected = target.detected as { source: string; isa: string; flags: string[] } | undefined;
+  const found =
+    detected === undefined
+      ? ''
+      : `, found by auto in ${detected.source} (${detected.flags.join(' ') || 'no int8 flags'})`;
+  return `${String(target.resolved)}${found}: ${String(target.reason)}`;
+}
+
+/** "static int8 QDQ, per-channel 7-bit weights, uint8 activations": the recipe's main choices. */
 function describeRecipe(recipe: Recipe): string {
   const o = recipe.options;
-  const weights = o.perChannel === true ? 'per-channel weights' : 'per-tensor weights';
+  const kind = [
+    o.perChannel === true ? 'per-channel' : 'per-tensor',
+    ...(o.reduceRange === true ? ['7-bit'] : []),
+    ...(o.weightType === 'uint8' ? ['uint8'] : []),
+  ].join(' ');
+  const weights = `${kind} weights`;
   switch (recipe.mode) {
     case 'dynamic':
       return `dynamic int8, ${weights}`;

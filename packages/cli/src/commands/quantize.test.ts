@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeTensor, loadModel, saveModel, type Model, type Tensor } from '@vit-opt/graph';
-import { quantizeDynamic, readRecipe } from '@vit-opt/quantize';
+import { quantizeDynamic, readRecipe, targetPreset } from '@vit-opt/quantize';
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo, type CliIo } from '../io.js';
@@ -134,6 +134,31 @@ describe('vit-opt quantize --fuse-transformer', () => {
     const float32Logits = await logitsOf(HF, 'vit-tiny-hf');
     expect(cosineSimilarity(logits, float32Logits)).toBeGreaterThan(0.99);
     expect(top1(logits)).toEqual(top1(float32Logits));
+  });
+});
+
+describe('vit-opt quantize --target', () => {
+  it('auto says which CPU it found and what that chose, in the summary and the recipe', async () => {
+    const saved = process.env.VIT_OPT_CPU_FLAGS;
+    process.env.VIT_OPT_CPU_FLAGS = 'avx avx2 fma';
+    try {
+      const output = join(tempDir(), 'model.onnx');
+      const { code, stdout } = await vitOpt('quantize', HF, '-o', output, '--mode', 'dynamic');
+      expect(code).toBe(0);
+      const weights = targetPreset('avx2').dynamicPerChannel ? 'per-channel' : 'per-tensor';
+      expect(stdout).toContain(`  mode       dynamic int8, ${weights} 7-bit weights\n`);
+      expect(stdout).toContain(
+        '  target     avx2, found by auto in VIT_OPT_CPU_FLAGS (avx avx2 fma): no VNNI: VPMADDUBSW saturates full-range u8×s8 pairs, 7-bit weights fit\n',
+      );
+      expect(readRecipe(loadModel(output))!.target).toMatchObject({
+        requested: 'auto',
+        resolved: 'avx2',
+        detected: { source: 'VIT_OPT_CPU_FLAGS', isa: 'avx2', flags: ['avx', 'avx2', 'fma'] },
+      });
+    } finally {
+      if (saved === undefined) delete process.env.VIT_OPT_CPU_FLAGS;
+      else process.env.VIT_OPT_CPU_FLAGS = saved;
+    }
   });
 });
 
@@ -441,6 +466,16 @@ describe('vit-opt quantize passes each flag to the library', () => {
     });
   });
 
+  it('dynamic and static: --target picks the weights for a CPU; --weight-type and --reduce-range override it', async () => {
+    expect(await recipeOf('--mode', 'dynamic', '--target', 'avx2')).toMatchObject({ target: 'avx2', reduceRange: true, weightType: 'int8' });
+    expect(await recipeOf('--mode', 'dynamic', '--target', 'amx')).toMatchObject({ target: 'amx', reduceRange: false });
+    expect(await recipeOf('--mode', 'static', ...CALIBRATE, '--target', 'portable', '--weight-type', 'u8')).toMatchObject({
+      target: 'portable',
+      reduceRange: true,
+      weightType: 'uint8',
+    });
+  });
+
   it('int4: --block-size and --asymmetric', async () => {
     expect(await recipeOf('--mode', 'int4', '--block-size', '64', '--asymmetric')).toMatchObject({
       blockSize: 64,
@@ -692,6 +727,16 @@ describe('vit-opt quantize refuses a wrong command line with one line and the us
       'a flag of another mode',
       ['--mode', 'fp16', '--block-size', '64'],
       'error: --block-size applies to --mode int4, not fp16',
+    ],
+    [
+      'an unknown target',
+      ['--mode', 'dynamic', '--target', 'avx512vnni'],
+      "error: option '--target <cpu>' argument 'avx512vnni' is invalid. Allowed choices are auto, portable, avx2, avx512, avx-vnni, avx512-vnni, amx, arm64.",
+    ],
+    [
+      'a target for a mode without int8 products',
+      ['--mode', 'int4', '--target', 'avx2'],
+      'error: --target applies to --mode dynamic or static, not int4',
     ],
     [
       '--fuse-transformer with a mode that would leave the fused attention float',

@@ -24,6 +24,7 @@ import {
   fuseTransformerPass,
   imageFolderFeeds,
   loadRanges,
+  QUANTIZATION_TARGETS,
   quantizeDynamic,
   quantizeStatic,
   quantizeWeightsInt4,
@@ -157,15 +158,35 @@ export const quantizeCommand: CliCommand = {
         'never nodes whose name matches; fp16: nodes kept float32 (repeatable)',
         regularExpressions,
       )
-      .optionsGroup('Weights:')
+      .optionsGroup('Target CPU and weights (dynamic, static):')
+      .addOption(
+        new Option(
+          '--target <cpu>',
+          'the CPU the model is for: its int8 instruction family fixes weight type, reduce-range and ' +
+            'per-channel to what is accurate and fastest there (auto: this machine, read from ' +
+            '/proc/cpuinfo; portable: exact on every x86 and Arm CPU); the flags below override it',
+        )
+          .choices([...QUANTIZATION_TARGETS])
+          .default('auto'),
+      )
       .addOption(
         new Option(
           '--per-channel',
-          'dynamic, static: one scale per output channel (static’s default)',
+          'one scale per output channel (the default of static for every target)',
         ).conflicts('perTensor'),
       )
-      .option('--per-tensor', 'dynamic, static: one scale per weight (dynamic’s default)')
-      .option('--reduce-range', 'dynamic, static: 7-bit weights, for CPUs without VNNI')
+      .option('--per-tensor', 'one scale per weight (the default of dynamic for every target)')
+      .option(
+        '--reduce-range',
+        '7-bit weights, exact where pairs of u8×s8 products are summed in int16 (CPUs without ' +
+          'VNNI; the default of --target avx2, avx512 and portable)',
+      )
+      .addOption(
+        new Option(
+          '--weight-type <type>',
+          'weight element type, s8 unless given (u8: u8×u8 products, which never saturate, on slower kernels)',
+        ).choices(['u8', 's8']),
+      )
       .option('--asymmetric', 'dynamic, int4: weights with a zero point (default symmetric)')
       .addOption(
         new Option('--block-size <n>', 'int4: weights per block, 32 unless given').choices([
