@@ -105,3 +105,19 @@ export type {
 export type { AttentionFusionStyle } from './fusion/attention-fusion.js';
 export type { GeluFusionStyle } from './fusion/gelu-fusion.js';
 export type { SkippedFusion } from './fusion/fusion-graph.js';
+// The whole workflow of one quantization (fusion, checks, preprocessing, calibration or saved
+// ranges, the mode, the error report), as `vit-opt quantize` and the pipeline run it.
+export { quantizeModel, ERROR_REPORT_SAMPLES } from './quantize-model/quantize-model.js';
+export type {
+  DynamicModelOptions,
+  Float16ModelOptions,
+  Int4ModelOptions,
+  QuantizeModelCommonOptions,
+  QuantizeModelImages,
+  QuantizeModelOptions,
+  QuantizeModelProgress,
+  QuantizedModel,
+  StaticModelOptions,
+  UsedRanges,
+} from './quantize-model/quantize-model.js';
+export { findImagePreprocessing } from './quantize-model/image-preprocessing.js';

@@ -5,6 +5,7 @@ it('exports a deliberate public API', () => {
   expect(Object.keys(quantize).sort()).toMatchInlineSnapshot(`
     [
       "DEFAULT_FLOAT16_OP_BLOCK_LIST",
+      "ERROR_REPORT_SAMPLES",
       "FLOAT16_MAX",
       "FUSION_KEY",
       "QUANTIZATION_TARGETS",
@@ -17,6 +18,7 @@ it('exports a deliberate public API', () => {
       "convertFloat16Pass",
       "convertToFloat16",
       "describeSelection",
+      "findImagePreprocessing",
       "findWeightedNodes",
       "float16Bits",
       "formatReport",
@@ -31,6 +33,7 @@ it('exports a deliberate public API', () => {
       "quantizeDynamicPass",
       "quantizeInt4Blocks",
       "quantizeInt8Weight",
+      "quantizeModel",
       "quantizeStatic",
       "quantizeStaticPass",
       "quantizeWeightsInt4",

@@ -3,10 +3,7 @@ import { VitOptError } from '@vit-opt/graph';
 import {
   RESAMPLE_FILTERS,
   findPreprocessorConfig,
-  loadPreprocessConfig,
-  resolvePreprocessConfig,
   type ImageSize,
-  type PreprocessConfig,
   type PreprocessOverrides,
   type ResampleFilter,
   type ResizeTarget,
@@ -130,28 +127,17 @@ export async function checkStandInPreprocessing(
   const cropped = cropSize !== undefined && cropSize !== null;
   if (size !== undefined && (fixedSize || cropped)) return;
   if ((await findPreprocessorConfig(modelPath)) !== null) return;
-  throw new VitOptError(
+  throw missingPreprocessing(modelPath);
+}
+
+/** The model has no preprocessor_config.json, and the flags do not give every image one size. */
+export function missingPreprocessing(modelPath: string, cause?: unknown): VitOptError {
+  return new VitOptError(
     'INVALID_ARGUMENT',
     'no preprocessor_config.json beside the model: give the preprocessing as flags, at least ' +
       '--resize HxW (or --resize N with --crop HxW)',
-    { subject: modelPath },
+    { subject: modelPath, cause },
   );
-}
-
-/**
- * The preprocessing images get, as evaluate() resolves it: the model's preprocessor_config.json
- * with the flags' overrides, or the flags alone standing in for a missing one (then they must
- * give every image one size; checkStandInPreprocessing says which flags otherwise).
- */
-export async function resolvePreprocessing(
-  modelPath: string,
-  overrides: PreprocessOverrides,
-): Promise<PreprocessConfig> {
-  await checkStandInPreprocessing(modelPath, overrides);
-  const path = await findPreprocessorConfig(modelPath);
-  return path === null
-    ? resolvePreprocessConfig({}, { source: 'flags', overrides })
-    : loadPreprocessConfig(path, overrides);
 }
 
 // commander parsers: a bad value becomes a usage error (exit 2) naming the flag.

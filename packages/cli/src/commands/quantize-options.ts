@@ -1,7 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type {
   CalibrationMethod,
-  CalibrationOptions,
   DynamicQuantizationOptions,
   Float16Options,
   Int4BlockSize,
@@ -198,14 +197,7 @@ export function staticLayoutOptions(flags: QuantizeFlags): StaticLayoutOptions {
   };
 }
 
-export function calibrationOptions(flags: QuantizeFlags): CalibrationOptions {
-  return { ...staticLayoutOptions(flags), method: flags.calibMethod, percentile: flags.percentile };
-}
-
-export function staticOptions(
-  flags: QuantizeFlags,
-  sourceSha256: string,
-): StaticQuantizationOptions {
+export function staticOptions(flags: QuantizeFlags): StaticQuantizationOptions {
   return {
     ...staticLayoutOptions(flags),
     target: flags.target,
@@ -213,14 +205,10 @@ export function staticOptions(
     reduceRange: flags.reduceRange,
     activationType: elementType(flags.activationType),
     weightType: elementType(flags.weightType),
-    sourceSha256,
   };
 }
 
-export function dynamicOptions(
-  flags: QuantizeFlags,
-  sourceSha256: string,
-): DynamicQuantizationOptions {
+export function dynamicOptions(flags: QuantizeFlags): DynamicQuantizationOptions {
   return {
     opTypes: flags.opTypes,
     includeNodes: flags.includeNodes,
@@ -230,11 +218,10 @@ export function dynamicOptions(
     reduceRange: flags.reduceRange,
     weightType: elementType(flags.weightType),
     weightSymmetric: flags.asymmetric ? false : undefined,
-    sourceSha256,
   };
 }
 
-export function int4Options(flags: QuantizeFlags, sourceSha256: string): Int4Options {
+export function int4Options(flags: QuantizeFlags): Int4Options {
   return {
     // Conv, which int4 does not take, reaches the library and comes back as a usage error.
     opTypes: flags.opTypes as Int4Options['opTypes'],
@@ -243,14 +230,12 @@ export function int4Options(flags: QuantizeFlags, sourceSha256: string): Int4Opt
     blockSize:
       flags.blockSize === undefined ? undefined : (Number(flags.blockSize) as Int4BlockSize),
     symmetric: flags.asymmetric ? false : undefined,
-    sourceSha256,
   };
 }
 
-export function float16Options(flags: QuantizeFlags, sourceSha256: string): Float16Options {
+export function float16Options(flags: QuantizeFlags): Float16Options {
   return {
     nodeBlockList: flags.excludeNodes,
     keepIoTypes: flags.fp16Io ? false : undefined,
-    sourceSha256,
   };
 }

@@ -1,53 +1,31 @@
 import { statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { VitOptError, isVitOptError, loadModel, saveModel, writeFileAtomic } from '@vit-opt/graph';
 import {
-  VitOptError,
-  decodeModel,
-  encodeModel,
-  isVitOptError,
-  loadModel,
-  runPasses,
-  saveModel,
-  writeFileAtomic,
-  type Model,
-  type Pass,
-} from '@vit-opt/graph';
-import type { PreprocessConfig, PreprocessOverrides } from '@vit-opt/eval/data';
-import { sha256File } from '@vit-opt/eval';
-import {
-  assertNotQuantized,
-  assertOpset,
-  buildQuantizationReport,
-  calibrate,
-  convertFloat16,
-  formatReport,
-  fuseTransformerPass,
-  imageFolderFeeds,
-  loadRanges,
   QUANTIZATION_TARGETS,
-  quantizeDynamic,
-  quantizeStatic,
-  quantizeWeightsInt4,
+  formatReport,
+  quantizeModel,
   readRecipe,
   saveRanges,
-  type ActivationRanges,
   type QuantizationErrorReport,
+  type QuantizeModelOptions,
+  type QuantizedModel,
 } from '@vit-opt/quantize';
+import type { PreprocessOverrides } from '@vit-opt/eval/data';
 import type { CliCommand } from '../command.js';
-import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
 import { copyCompanionFiles, isSameFile } from '../paths.js';
-import { interruptSignal, progressReporter } from '../progress.js';
+import { interruptSignal, progressReporter, type ProgressReporter } from '../progress.js';
+import type { CliIo } from '../io.js';
 import { finiteNumber, positiveInteger, regularExpressions } from './options.js';
 import {
   STAND_IN_HELP,
+  missingPreprocessing,
   preprocessOptions,
   preprocessOverrides,
-  resolvePreprocessing,
 } from './preprocess-options.js';
 import {
   MODES,
-  calibrationOptions,
   checkFlagCombinations,
   dynamicOptions,
   flagOfOption,
@@ -58,23 +36,6 @@ import {
   type QuantizeFlags,
 } from './quantize-options.js';
 import { printSummary, type QuantizeSummary } from './quantize-summary.js';
-
-/**
- * quantizeStatic's minimum ai.onnx opset (per-axis QuantizeLinear), which the library does not
- * export. Checked before calibrating: onnxruntime would fail on such a model first, with its own
- * multi-line message.
- */
-const STATIC_MIN_OPSET = 13;
-
-/** Images --report compares activations on, drawn across the classes of --calib, in any mode. */
-const REPORT_SAMPLES = 8;
-
-/** The in-memory result of a run, before anything is written. */
-interface Quantized {
-  quantization: QuantizeSummary['quantization'];
-  ranges?: { values: ActivationRanges; source: 'images' | 'ranges-file'; path: string };
-  errorReport?: QuantizationErrorReport;
-}
 
 export const quantizeCommand: CliCommand = {
   name: 'quantize',
@@ -211,36 +172,38 @@ export const quantizeCommand: CliCommand = {
           );
         }
         const interrupt = interruptSignal();
+        const progress = calibrationProgress(io);
         try {
           const model = loadModel(modelPath);
-          // The source model's digest goes into the recipe: which file a variant was made from.
-          const sourceSha256 = await sha256File(modelPath);
-          await runPasses(model, preparationPasses(flags), { validate: true });
-          const quantized = await quantize(
-            io,
-            model,
+          const quantized = await quantizeModel(model, {
+            ...modeOptions(flags),
             modelPath,
-            overrides,
-            flags,
-            sourceSha256,
-            interrupt.signal,
-          );
+            ...(flags.calib === undefined
+              ? {}
+              : { images: { folder: flags.calib, preprocessOverrides: overrides } }),
+            errorReport: flags.report !== undefined,
+            inPlace: true,
+            onProgress: progress.onProgress,
+            signal: interrupt.signal,
+          });
+          progress.close();
           // Written only now, when all the work succeeded: a failure or Ctrl-C leaves no file.
           interrupt.signal.throwIfAborted();
-          saveModel(model, flags.output);
+          saveModel(quantized.model, flags.output);
           const companions = copyCompanionFiles(modelPath, flags.output);
-          if (flags.saveRanges !== undefined && quantized.ranges !== undefined) {
+          if (flags.saveRanges !== undefined && quantized.ranges?.source === 'images') {
             saveRanges(flags.saveRanges, quantized.ranges.values);
           }
           if (flags.report !== undefined && quantized.errorReport !== undefined) {
             writeFileAtomic(flags.report, reportText(flags.report, quantized.errorReport));
           }
-          const summary = summarize(model, modelPath, flags, quantized, companions);
+          const summary = summarize(modelPath, flags, quantized, companions);
           if (flags.json) writeJson(io, summary);
           else printSummary(io, summary, quantized.errorReport);
         } catch (error) {
+          progress.close();
           if (interrupt.signal.aborted) throw interrupt.signal.reason;
-          throw userError(error, command, modelPath, flags);
+          throw userError(error, command, modelPath, overrides, flags);
         } finally {
           interrupt.dispose();
         }
@@ -248,108 +211,47 @@ export const quantizeCommand: CliCommand = {
   },
 };
 
-/**
- * Graph passes run on the float model before calibration and quantization, so that the ranges,
- * the rewrite and the report all see the same graph.
- */
-function preparationPasses(flags: QuantizeFlags): Pass[] {
-  return flags.fuseTransformer === true ? [fuseTransformerPass()] : [];
-}
-
-/**
- * Quantizes `model` in place as the flags say; with --report, then compares it with the float
- * model it was made from on the first images of --calib.
- */
-async function quantize(
-  io: CliIo,
-  model: Model,
-  modelPath: string,
-  overrides: PreprocessOverrides,
-  flags: QuantizeFlags,
-  sourceSha256: string,
-  signal: AbortSignal,
-): Promise<Quantized> {
-  if (flags.mode === 'static') {
-    // quantizeStatic's own checks, made before the images are read and calibrated on.
-    assertNotQuantized(model, 'quantize statically');
-    assertOpset(
-      model,
-      STATIC_MIN_OPSET,
-      'static quantization (per-axis QuantizeLinear/DequantizeLinear)',
-    );
-  }
-  const preprocess =
-    flags.calib === undefined ? undefined : await resolvePreprocessing(modelPath, overrides);
-  const float = flags.report === undefined ? undefined : decodeModel(encodeModel(model));
-  // Made now, so that images the model cannot take are refused before any work; read only later.
-  const samples =
-    float === undefined
-      ? undefined
-      : await imageFolderFeeds(float, flags.calib!, {
-          preprocess: preprocess!,
-          limit: REPORT_SAMPLES,
-        });
-  const quantized = await quantizeModel(io, model, flags, preprocess, sourceSha256, signal);
-  if (float === undefined || samples === undefined) return quantized;
-  const errorReport = await buildQuantizationReport(float, model, samples.feeds, {
-    sampleLimit: REPORT_SAMPLES,
-    signal,
-  });
-  return { ...quantized, errorReport };
-}
-
-async function quantizeModel(
-  io: CliIo,
-  model: Model,
-  flags: QuantizeFlags,
-  preprocess: PreprocessConfig | undefined,
-  sourceSha256: string,
-  signal: AbortSignal,
-): Promise<Omit<Quantized, 'errorReport'>> {
+/** The library's options for the mode the flags ask for. */
+function modeOptions(flags: QuantizeFlags): QuantizeModelOptions {
   switch (flags.mode) {
     case 'dynamic':
-      return { quantization: quantizeDynamic(model, dynamicOptions(flags, sourceSha256)) };
-    case 'int4':
-      return { quantization: quantizeWeightsInt4(model, int4Options(flags, sourceSha256)) };
-    case 'fp16':
-      return { quantization: convertFloat16(model, float16Options(flags, sourceSha256)) };
-    case 'static': {
-      let ranges: NonNullable<Quantized['ranges']>;
-      if (flags.ranges !== undefined) {
-        const values = await loadRanges(flags.ranges);
-        ranges = { values, source: 'ranges-file', path: flags.ranges };
-      } else {
-        const values = await calibrateOnImages(io, model, flags.calib!, preprocess!, flags, signal);
-        ranges = { values, source: 'images', path: flags.calib! };
-      }
       return {
-        quantization: quantizeStatic(model, ranges.values, staticOptions(flags, sourceSha256)),
-        ranges,
+        mode: 'dynamic',
+        modeOptions: dynamicOptions(flags),
+        fuseTransformer: flags.fuseTransformer === true,
       };
-    }
+    case 'int4':
+      return { mode: 'int4', modeOptions: int4Options(flags) };
+    case 'fp16':
+      return { mode: 'fp16', modeOptions: float16Options(flags) };
+    case 'static':
+      return {
+        mode: 'static',
+        modeOptions: staticOptions(flags),
+        calibration: {
+          method: flags.calibMethod,
+          percentile: flags.percentile,
+          limit: flags.calibLimit,
+        },
+        ...(flags.ranges === undefined ? {} : { ranges: flags.ranges }),
+      };
   }
 }
 
-/** Ranges from the images of `folder`, with a progress line (images done, rate, ETA). */
-async function calibrateOnImages(
-  io: CliIo,
-  model: Model,
-  folder: string,
-  preprocess: PreprocessConfig,
-  flags: QuantizeFlags,
-  signal: AbortSignal,
-): Promise<ActivationRanges> {
-  const images = await imageFolderFeeds(model, folder, { preprocess, limit: flags.calibLimit });
-  const progress = progressReporter(io, 'calibrating', 'images');
-  try {
-    return await calibrate(model, images.feeds, {
-      ...calibrationOptions(flags),
-      onProgress: (p) => progress(Math.min(p.samples, images.imageCount), images.imageCount),
-      signal,
-    });
-  } finally {
-    progress.close();
-  }
+/** A progress line while calibrating (images done, rate, ETA), drawn from the library's reports. */
+function calibrationProgress(io: CliIo): {
+  onProgress: NonNullable<QuantizeModelOptions['onProgress']>;
+  close(): void;
+} {
+  let reporter: ProgressReporter | undefined;
+  return {
+    onProgress: (p) => {
+      // The first report (none done yet) starts the clock the rate and ETA are measured from.
+      if (reporter === undefined) reporter = progressReporter(io, 'calibrating', 'images');
+      else reporter(p.done, p.total);
+    },
+    close: () => reporter?.close(),
+  };
 }
 
 /**
@@ -361,6 +263,7 @@ function userError(
   error: unknown,
   command: Command,
   modelPath: string,
+  overrides: PreprocessOverrides,
   flags: QuantizeFlags,
 ): unknown {
   if (!isVitOptError(error)) return error;
@@ -368,11 +271,14 @@ function userError(
   if (flag !== undefined && error.message.includes(`option '${error.subject}'`)) {
     command.error(`error: option '${flag}': ${error.message}`);
   }
+  // The library cannot name the flags that stand in for a missing preprocessor_config.json.
+  if (error.subject === 'preprocess') return missingPreprocessing(modelPath, error);
   const paths: Record<string, string | undefined> = {
     model: modelPath,
     ranges: flags.ranges,
     data: flags.calib,
     samples: flags.calib,
+    images: flags.calib,
   };
   const path =
     error.subject === undefined || !Object.hasOwn(paths, error.subject)
@@ -389,10 +295,9 @@ function reportText(path: string, report: QuantizationErrorReport): string {
 }
 
 function summarize(
-  model: Model,
   modelPath: string,
   flags: QuantizeFlags,
-  quantized: Quantized,
+  quantized: QuantizedModel,
   companions: string[],
 ): QuantizeSummary {
   const { ranges } = quantized;
@@ -407,14 +312,14 @@ function summarize(
       ranges === undefined
         ? null
         : {
-            source: ranges.source,
-            path: ranges.path,
+            source: ranges.source === 'images' ? 'images' : 'ranges-file',
+            path: ranges.path ?? '',
             method: ranges.values.method,
             sampleCount: ranges.values.sampleCount,
           },
     savedRanges: ranges?.source === 'images' ? (flags.saveRanges ?? null) : null,
     report: quantized.errorReport === undefined ? null : (flags.report ?? null),
-    recipe: readRecipe(model)!,
-    quantization: quantized.quantization,
+    recipe: readRecipe(quantized.model)!,
+    quantization: quantized.report,
   };
 }
