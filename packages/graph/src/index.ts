@@ -5,7 +5,7 @@ export { decodeModel, decodeTensor } from './io/decode.js';
 export type { DecodeOptions } from './io/decode.js';
 export { encodeModel, encodeTensor } from './io/encode.js';
 export { loadModel, readModelBytes, saveModel } from './io/model-file.js';
-export type { SaveOptions } from './io/model-file.js';
+export type { LoadOptions, SaveOptions } from './io/model-file.js';
 export { DataType, dataTypeInfo, dataTypeName, byteLengthOf, elementCountOf } from './ir/dtype.js';
 export type { DataTypeInfo, NumericTypedArray, TypedArrayByDataType } from './ir/dtype.js';
 export { Tensor } from './ir/tensor.js';

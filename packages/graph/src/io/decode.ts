@@ -1,5 +1,6 @@
-import { isAbsolute, normalize, resolve, sep } from 'node:path';
-import { VitOptError } from '../errors.js';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, join, normalize, sep } from 'node:path';
+import { VitOptError, type VitOptErrorCode } from '../errors.js';
 import { AttributeKind, type Attribute } from '../ir/attribute.js';
 import {
   DataType,
@@ -11,7 +12,9 @@ import {
 import { Graph } from '../ir/graph.js';
 import { Model } from '../ir/model.js';
 import { Node } from '../ir/node.js';
-import { Tensor } from '../ir/tensor.js';
+import { Tensor, type ExternalLocation } from '../ir/tensor.js';
+import { describeFsError } from './atomic-write.js';
+import { checkExternalFile } from './external-file.js';
 import type { Dim, ValueType } from '../ir/value.js';
 import {
   AttributeType,
@@ -27,6 +30,7 @@ import {
   type TypeProto,
   type ValueInfoProto,
 } from './proto.js';
+import { LOAD_CHECKS, validateModel, validationError, type ValidationIssue } from '../passes/validate.js';
 import { describeNonOnnx } from './sniff.js';
 import { findUnknownFields } from './unknown-fields.js';
 
@@ -35,6 +39,12 @@ export interface DecodeOptions {
   baseDir?: string;
   /** Names the input in error messages (the file path). */
   source?: string;
+  /**
+   * Check the graph's structure (validateModel's LOAD_CHECKS) and refuse a broken one with one
+   * line naming the node or tensor (default true). For experts only: with false a model whose
+   * nodes read values nothing defines, or that has a cycle, loads, and every pass may fail on it.
+   */
+  validate?: boolean;
 }
 
 /** Decodes ONNX bytes into the editable IR. Tensor bytes stay views into `bytes`. */
@@ -53,8 +63,13 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Mod
   if (proto.graph === null || proto.graph === undefined) {
     throw new VitOptError('NOT_ONNX', 'not an ONNX model: it has no graph', { subject });
   }
-  const model = modelFromProto(proto, { baseDir: options.baseDir, subject });
+  const context: Context = { baseDir: options.baseDir, subject, issues: [] };
+  const model = modelFromProto(proto, context);
   model.unknownFields = findUnknownFields(bytes);
+  if (options.validate !== false) {
+    const issues = [...context.issues, ...validateModel(model, LOAD_CHECKS)];
+    if (issues.length > 0) throw validationError(issues, subject);
+  }
   return model;
 }
 
@@ -88,12 +103,20 @@ export function decodeTensor(bytes: Uint8Array, options: DecodeOptions = {}): Te
       cause: error,
     });
   }
-  return tensorFromProto(proto, { baseDir: options.baseDir, subject: options.source ?? 'tensor' });
+  return tensorFromProto(proto, {
+    baseDir: options.baseDir,
+    subject: options.source ?? 'tensor',
+    issues: [],
+  });
 }
 
 interface Context {
   baseDir: string | undefined;
   subject: string;
+  /** What the IR cannot represent (a name given to two initializers), for validation. */
+  issues: ValidationIssue[];
+  /** baseDir with symbolic links resolved, once a tensor needs it. */
+  externalRoot?: string;
 }
 
 function modelFromProto(proto: ModelProto, context: Context): Model {
@@ -123,12 +146,23 @@ function graphFromProto(proto: GraphProto, parent: Graph | undefined, context: C
   graph.sparseInitializers = proto.sparseInitializer;
   graph.quantizationAnnotation = proto.quantizationAnnotation;
 
-  for (const info of proto.input) graph.inputs.push(declare(graph, info, false));
+  for (const info of proto.input) {
+    if (info.name === '') {
+      context.issues.push({ subject: `graph '${graph.name}'`, message: 'a graph input has no name' });
+    }
+    graph.inputs.push(declare(graph, info, false, context));
+  }
   for (const t of proto.initializer) {
+    if (t.name === '') {
+      context.issues.push({ subject: `graph '${graph.name}'`, message: 'an initializer has no name' });
+    }
     const value = graph._defineValue(t.name);
+    if (value.initializer !== undefined) {
+      context.issues.push({ subject: `initializer '${t.name}'`, message: 'the name is given to two initializers' });
+    }
     graph.setInitializer(value, tensorFromProto(t, context));
   }
-  for (const info of proto.valueInfo) declare(graph, info, true);
+  for (const info of proto.valueInfo) declare(graph, info, true, context);
 
   // Outputs are defined before inputs are connected, so an unsorted graph still links up.
   const nodes = proto.node.map((n) => {
@@ -147,25 +181,46 @@ function graphFromProto(proto: GraphProto, parent: Graph | undefined, context: C
       if (name !== '') node.setInput(i, graph.value(name) ?? graph._defineValue(name));
     });
     // Empty names between real inputs are omitted optional inputs, kept as holes.
-    for (const a of n.attribute) node.setAttribute(attributeFromProto(a, graph, context));
+    for (const a of n.attribute) {
+      if (node.attributes.has(a.name)) {
+        context.issues.push({ subject: node.describe(), message: `attribute '${a.name}' is given twice` });
+      }
+      node.setAttribute(attributeFromProto(a, node, graph, context));
+    }
   });
   for (const info of proto.output) {
     const value = graph.value(info.name) ?? graph._defineValue(info.name);
-    applyValueInfo(value, info);
+    applyValueInfo(value, info, context);
     graph.outputs.push(value);
   }
   return graph;
 }
 
-function declare(graph: Graph, info: ValueInfoProto, declared: boolean): ReturnType<Graph['_defineValue']> {
+function declare(
+  graph: Graph,
+  info: ValueInfoProto,
+  declared: boolean,
+  context: Context,
+): ReturnType<Graph['_defineValue']> {
   const value = graph._defineValue(info.name);
-  applyValueInfo(value, info);
+  applyValueInfo(value, info, context);
   if (declared) value.declared = true;
   return value;
 }
 
-function applyValueInfo(value: ReturnType<Graph['_defineValue']>, info: ValueInfoProto): void {
+function applyValueInfo(
+  value: ReturnType<Graph['_defineValue']>,
+  info: ValueInfoProto,
+  context: Context,
+): void {
   value.type = typeFromProto(info.type);
+  const elemType = value.type?.kind === 'tensor' ? value.type.elemType : DataType.UNDEFINED;
+  if (elemType !== DataType.UNDEFINED && !isKnownDataType(elemType)) {
+    context.issues.push({
+      subject: `value '${info.name}'`,
+      message: `element type ${elemType} is not an ONNX element type`,
+    });
+  }
   value.docString = info.docString;
   value.metadataProps = entriesToMap(info.metadataProps);
 }
@@ -190,7 +245,16 @@ export function typeFromProto(type: TypeProto | null | undefined): ValueType | u
   return { kind: 'other', proto: type };
 }
 
-function attributeFromProto(a: AttributeProto, graph: Graph, context: Context): Attribute {
+function attributeFromProto(a: AttributeProto, node: Node, graph: Graph, context: Context): Attribute {
+  // A corrupt file can declare a type and leave out the field that holds the value.
+  const present = <T>(value: T | null | undefined, what: string): T => {
+    if (value !== null && value !== undefined) return value;
+    throw new VitOptError(
+      'CORRUPT',
+      `attribute '${a.name}' of ${node.describe()} is declared a ${what} but holds none`,
+      { subject: context.subject },
+    );
+  };
   const common = {
     name: a.name,
     ...(a.docString ? { docString: a.docString } : {}),
@@ -209,9 +273,17 @@ function attributeFromProto(a: AttributeProto, graph: Graph, context: Context): 
         value: a.s instanceof Uint8Array ? a.s : new Uint8Array(0),
       };
     case AttributeType.TENSOR:
-      return { ...common, kind: AttributeKind.TENSOR, value: tensorFromProto(a.t!, context) };
+      return {
+        ...common,
+        kind: AttributeKind.TENSOR,
+        value: tensorFromProto(present(a.t, 'tensor'), context),
+      };
     case AttributeType.GRAPH:
-      return { ...common, kind: AttributeKind.GRAPH, value: graphFromProto(a.g!, graph, context) };
+      return {
+        ...common,
+        kind: AttributeKind.GRAPH,
+        value: graphFromProto(present(a.g, 'graph'), graph, context),
+      };
     case AttributeType.FLOATS:
       return { ...common, kind: AttributeKind.FLOATS, value: [...a.floats] };
     case AttributeType.INTS:
@@ -231,17 +303,23 @@ function attributeFromProto(a: AttributeProto, graph: Graph, context: Context): 
         value: a.graphs.map((g) => graphFromProto(g, graph, context)),
       };
     case AttributeType.SPARSE_TENSOR:
-      return { ...common, kind: AttributeKind.SPARSE_TENSOR, value: a.sparseTensor };
+      return {
+        ...common,
+        kind: AttributeKind.SPARSE_TENSOR,
+        value: present(a.sparseTensor, 'sparse tensor'),
+      };
     case AttributeType.SPARSE_TENSORS:
       return { ...common, kind: AttributeKind.SPARSE_TENSORS, value: a.sparseTensors };
     case AttributeType.TYPE_PROTO:
-      return { ...common, kind: AttributeKind.TYPE_PROTO, value: a.tp };
+      return { ...common, kind: AttributeKind.TYPE_PROTO, value: present(a.tp, 'type') };
     case AttributeType.TYPE_PROTOS:
       return { ...common, kind: AttributeKind.TYPE_PROTOS, value: a.typeProtos };
     default:
-      throw new VitOptError('CORRUPT', `attribute '${a.name}' has unknown type ${a.type}`, {
-        subject: context.subject,
-      });
+      throw new VitOptError(
+        'CORRUPT',
+        `attribute '${a.name}' of ${node.describe()} has unknown type ${a.type}`,
+        { subject: context.subject },
+      );
   }
 }
 
@@ -261,14 +339,18 @@ function inferAttributeType(a: AttributeProto): number {
 }
 
 export function tensorFromProto(t: TensorProto, context: Context): Tensor {
+  const refuse = (code: VitOptErrorCode, message: string): VitOptError =>
+    new VitOptError(code, `tensor '${t.name}': ${message}`, { subject: context.subject });
   const dims = t.dims.map(int64ToNumber);
-  const subject = `tensor '${t.name}'`;
-  if (!isKnownDataType(t.dataType)) {
-    throw new VitOptError('UNSUPPORTED', `unknown element type ${t.dataType}`, { subject });
+  const bad = dims.find((d) => !Number.isSafeInteger(d) || d < 0);
+  if (bad !== undefined) throw refuse('CORRUPT', `dimension ${bad} is not a size (a whole number ≥ 0)`);
+  const count = elementCountOf(dims);
+  if (!Number.isSafeInteger(count)) {
+    throw refuse('CORRUPT', `dims [${dims.join(',')}] hold more elements than any file can`);
   }
-  if (t.segment) {
-    throw new VitOptError('UNSUPPORTED', 'segmented tensors are not supported', { subject });
-  }
+  if (!isKnownDataType(t.dataType)) throw refuse('UNSUPPORTED', `unknown element type ${t.dataType}`);
+  if (t.dataType === DataType.UNDEFINED) throw refuse('CORRUPT', 'the element type is not set');
+  if (t.segment) throw refuse('UNSUPPORTED', 'segmented tensors are not supported');
   const dtype = t.dataType as DataType;
   const init = {
     name: t.name,
@@ -277,20 +359,29 @@ export function tensorFromProto(t: TensorProto, context: Context): Tensor {
     docString: t.docString,
     metadataProps: entriesToMap(t.metadataProps),
   };
-  if (t.dataLocation === 1) return Tensor.external(init, externalLocation(t, context));
-  if (dtype === DataType.STRING) return Tensor.fromStrings(init, [...t.stringData]);
+  const location = t.dataLocation ?? 0;
+  if (location !== 0 && location !== 1) {
+    throw refuse('CORRUPT', `data_location ${location} is neither DEFAULT (0) nor EXTERNAL (1)`);
+  }
+  if (location === 1) return Tensor.external(init, externalLocation(t, dtype, count, context));
+  if (dtype === DataType.STRING) {
+    if (t.stringData.length !== count) {
+      throw refuse('CORRUPT', `holds ${t.stringData.length} strings but string[${dims.join(',')}] needs ${count}`);
+    }
+    return Tensor.fromStrings(init, [...t.stringData]);
+  }
+  const expected = byteLengthOf(dtype, count);
   // protobufjs leaves an absent bytes field as its default, a plain empty array.
   const raw = t.rawData instanceof Uint8Array ? t.rawData : new Uint8Array(0);
-  if (raw.byteLength > 0 || elementCountOf(dims) === 0) return Tensor.fromBytes(init, raw);
-  const fromFields = typedFieldData(t, dtype);
-  if (fromFields === undefined) {
-    throw new VitOptError(
+  const bytes = raw.byteLength > 0 || count === 0 ? raw : typedFieldData(t, dtype);
+  if (bytes === undefined) throw refuse('CORRUPT', `${dataTypeName(dtype)}[${dims.join(',')}] has no data`);
+  if (bytes.byteLength !== expected) {
+    throw refuse(
       'CORRUPT',
-      `${dataTypeName(dtype)}[${dims.join(',')}] has no data`,
-      { subject },
+      `holds ${bytes.byteLength} bytes but ${dataTypeName(dtype)}[${dims.join(',')}] needs ${expected}`,
     );
   }
-  return Tensor.fromBytes(init, fromFields);
+  return Tensor.fromBytes(init, bytes);
 }
 
 /** The bytes of the float_data / int32_data / int64_data / double_data / uint64_data forms. */
@@ -329,40 +420,58 @@ function typedFieldData(t: TensorProto, dtype: DataType): Uint8Array | undefined
   }
 }
 
-function externalLocation(t: TensorProto, context: Context) {
-  const subject = `tensor '${t.name}'`;
+function externalLocation(t: TensorProto, dtype: DataType, count: number, context: Context): ExternalLocation {
+  const refuse = (message: string, cause?: unknown): VitOptError =>
+    new VitOptError('EXTERNAL_DATA', `tensor '${t.name}': ${message}`, {
+      subject: context.subject,
+      ...(cause === undefined ? {} : { cause }),
+    });
   const entries = entriesToMap(t.externalData);
   const location = entries.get('location');
-  if (location === undefined || location === '') {
-    throw new VitOptError('EXTERNAL_DATA', 'external data without a location', { subject });
-  }
+  if (location === undefined || location === '') throw refuse('external data without a location');
   if (context.baseDir === undefined) {
-    throw new VitOptError(
-      'EXTERNAL_DATA',
-      `the model keeps this tensor in '${location}' but was not loaded from a file`,
-      { subject },
-    );
+    throw refuse(`the model keeps this tensor in '${location}' but was not loaded from a file`);
   }
   // A model must not make us read files outside its own folder.
   const normalized = normalize(location);
-  if (isAbsolute(location) || normalized === '..' || normalized.startsWith(`..${sep}`)) {
-    throw new VitOptError(
-      'EXTERNAL_DATA',
-      `external data location '${location}' points outside the model's folder`,
-      { subject },
+  if (
+    isAbsolute(location) ||
+    location.includes('\0') ||
+    normalized === '..' ||
+    normalized.startsWith(`..${sep}`)
+  ) {
+    throw refuse(`external data location '${location}' points outside the model's folder`);
+  }
+  const byteCount = (key: string, fallback: number): number => {
+    const text = entries.get(key);
+    if (text === undefined) return fallback;
+    const value = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(value)) throw refuse(`external data ${key} '${text}' is not a byte count`);
+    return value;
+  };
+  if (dtype === DataType.STRING) throw refuse('string tensors cannot be kept in external data');
+  const expected = byteLengthOf(dtype, count);
+  const offset = byteCount('offset', 0);
+  const length = byteCount('length', expected);
+  if (length !== expected) {
+    throw refuse(
+      `external data length ${length} disagrees with ${dataTypeName(dtype)}[${t.dims.map(int64ToNumber).join(',')}] (${expected} bytes)`,
     );
   }
-  const offset = Number(entries.get('offset') ?? 0);
-  const lengthEntry = entries.get('length');
-  const count = elementCountOf(t.dims.map(int64ToNumber));
-  const length =
-    lengthEntry === undefined ? byteLengthOf(t.dataType as DataType, count) : Number(lengthEntry);
+  let root: string;
+  try {
+    root = context.externalRoot ??= realpathSync(context.baseDir);
+  } catch (error) {
+    throw refuse(`cannot resolve the model's folder (${describeFsError(error)})`, error);
+  }
+  const path = checkExternalFile(join(root, normalized), root, offset + length, location, refuse);
   const extra = t.externalData.filter((e) => !['location', 'offset', 'length'].includes(e.key));
   return {
-    path: resolve(context.baseDir, normalized),
+    path,
     location,
     offset,
     length,
+    root,
     extra: extra.map((e) => ({ key: e.key, value: e.value })),
   };
 }

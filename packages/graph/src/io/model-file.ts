@@ -13,9 +13,26 @@ import {
 import { decodeModel } from './decode.js';
 import { encodeModel, type TensorPlacement } from './encode.js';
 
-/** Reads a model file into the IR. Weights are not copied: tensors view the file's buffer. */
-export function loadModel(path: string): Model {
-  return decodeModel(readModelBytes(path), { baseDir: dirname(path), source: path });
+export interface LoadOptions {
+  /**
+   * Refuse a model whose graph is structurally broken (default true): see DecodeOptions.validate.
+   * Only for experts who repair such models themselves.
+   */
+  validate?: boolean;
+}
+
+/**
+ * Reads a model file into the IR and checks its structure (a node input nothing defines, a cycle,
+ * a value produced twice, an initializer whose data does not fit its dims, a domain without an
+ * opset): a broken model is one VitOptError naming the file and the node or tensor. Weights are
+ * not copied: tensors view the file's buffer.
+ */
+export function loadModel(path: string, options: LoadOptions = {}): Model {
+  return decodeModel(readModelBytes(path), {
+    baseDir: dirname(path),
+    source: path,
+    ...(options.validate === undefined ? {} : { validate: options.validate }),
+  });
 }
 
 /** The bytes of a model file, with one-line errors for the usual mistakes. */

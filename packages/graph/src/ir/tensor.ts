@@ -1,5 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { VitOptError } from '../errors.js';
+import { readExternalRange } from '../io/external-file.js';
 import {
   DataType,
   byteLengthOf,
@@ -18,6 +18,11 @@ export interface ExternalLocation {
   readonly location: string;
   readonly offset: number;
   readonly length: number;
+  /**
+   * The model's folder, symbolic links resolved: the file is read only if it still resolves to a
+   * regular file inside it. Set by the loader; tensors built in code may leave it out.
+   */
+  readonly root?: string;
   /** Any other external_data keys (checksum, …), kept so load→save drops nothing. */
   readonly extra: ReadonlyArray<{ key: string; value: string }>;
 }
@@ -126,7 +131,7 @@ export class Tensor {
         subject: `tensor '${this.name}'`,
       });
     }
-    const bytes = readExternal(storage.location, this.name);
+    const bytes = readExternalRange(storage.location, this.name);
     this.#storage = { kind: 'bytes', bytes };
     return bytes;
   }
@@ -189,36 +194,5 @@ export class Tensor {
     const init = { name, dtype: this.dtype, dims: this.dims, docString: this.docString };
     const storage = this.#storage;
     return new Tensor({ ...init, metadataProps: new Map(this.metadataProps) }, storage);
-  }
-}
-
-function readExternal(location: ExternalLocation, tensorName: string): Uint8Array {
-  let fd: number | undefined;
-  try {
-    fd = openSync(location.path, 'r');
-    const bytes = Buffer.allocUnsafe(location.length);
-    let done = 0;
-    while (done < location.length) {
-      const n = readSync(fd, bytes, done, location.length - done, location.offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    if (done !== location.length) {
-      throw new VitOptError(
-        'EXTERNAL_DATA',
-        `external data for tensor '${tensorName}' ends early: wanted ${location.length} bytes at offset ${location.offset}, file has ${location.offset + done}`,
-        { subject: location.path },
-      );
-    }
-    return bytes;
-  } catch (error) {
-    if (error instanceof VitOptError) throw error;
-    throw new VitOptError(
-      'EXTERNAL_DATA',
-      `cannot read external data for tensor '${tensorName}' (${(error as Error).message})`,
-      { subject: location.path, cause: error },
-    );
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -1,7 +1,7 @@
 import { VitOptError } from '../errors.js';
 import type { Model } from '../ir/model.js';
 import type { Pass, PassContext } from './pass.js';
-import { validateModel } from './validate.js';
+import { LOAD_CHECKS, validateModel, validationError, type ValidateOptions } from './validate.js';
 
 export interface PassStep {
   pass: string;
@@ -19,8 +19,17 @@ export interface PassRunReport {
 
 export interface RunPassesOptions {
   context?: PassContext;
-  /** Check the model after every pass and fail naming the pass that broke it. */
+  /**
+   * Check the model after every pass and fail naming the pass that broke it. A pass is held to
+   * what its input met: sorted nodes and unique node names only if the model had them.
+   */
   validate?: boolean;
+  /**
+   * Check the model before the first pass (default true): a model that was broken already is
+   * refused as such, rather than blamed on the first pass that trips over it. Only for experts
+   * who checked it themselves.
+   */
+  validateInput?: boolean;
   /** Repeat the whole list until no pass modifies the model (at most maxIterations times). */
   untilStable?: boolean;
   maxIterations?: number;
@@ -35,6 +44,14 @@ export async function runPasses(
   const context = options.context ?? {};
   const maxIterations = options.untilStable ? (options.maxIterations ?? 8) : 1;
   const steps: PassStep[] = [];
+  let heldTo: ValidateOptions = {};
+  if (options.validateInput ?? true) {
+    const issues = validateModel(model, LOAD_CHECKS);
+    if (issues.length > 0) {
+      throw validationError(issues, 'model', 'the model is invalid before any pass ran: ');
+    }
+    if (options.validate && validateModel(model).length > 0) heldTo = LOAD_CHECKS;
+  }
   let anyModified = false;
   let iteration = 0;
   while (iteration < maxIterations) {
@@ -56,7 +73,7 @@ export async function runPasses(
         notes: result.notes ?? [],
       });
       if (options.validate) {
-        const issues = validateModel(model);
+        const issues = validateModel(model, heldTo);
         if (issues.length > 0) {
           const first = issues[0]!;
           const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';

@@ -25,6 +25,8 @@ export interface SimplifyOptions {
   evaluator?: ConstantEvaluator;
   /** Validate the model after every pass (default true). */
   validate?: boolean;
+  /** Refuse a model that is broken before any pass ran (default true; see runPasses). */
+  validateInput?: boolean;
 }
 
 export interface SimplifyReport {
@@ -43,6 +45,7 @@ export async function simplify(model: Model, options: SimplifyOptions = {}): Pro
   const report = await runPasses(model, simplifyPasses(), {
     context: options.evaluator === undefined ? {} : { evaluator: options.evaluator },
     validate: options.validate ?? true,
+    ...(options.validateInput === undefined ? {} : { validateInput: options.validateInput }),
     untilStable: true,
   });
   return {
