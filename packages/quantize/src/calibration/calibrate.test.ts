@@ -27,9 +27,9 @@ describe('calibrate', () => {
     expect(ranges.tensors.x!.max).toBeGreaterThan(0.9);
   });
 
-  it('follows the layout options: no activation MatMuls, fewer tensors', async () => {
-    const all = await calibrate(projectionsModel(), projectionBatches(1));
-    const weightedOnly = await calibrate(projectionsModel(), projectionBatches(1), { quantizeActivationMatMuls: false });
+  it('follows the layout options: activation MatMuls only when asked, with their inputs', async () => {
+    const all = await calibrate(projectionsModel(), projectionBatches(1), { quantizeActivationMatMuls: true });
+    const weightedOnly = await calibrate(projectionsModel(), projectionBatches(1));
     expect(Object.keys(weightedOnly.tensors)).toEqual(['x']);
     expect(Object.keys(all.tensors).length).toBeGreaterThan(1);
   });

@@ -25,7 +25,7 @@ describe('option validation', () => {
     const { preset } = resolveQuantizationTarget('auto');
     expect(normalizeDynamicOptions(undefined)).toEqual({
       target: resolveQuantizationTarget('auto'),
-      perChannel: preset.dynamicPerChannel,
+      perChannel: preset.perChannel,
       reduceRange: preset.reduceRange,
       weightType: preset.weightType,
       weightSymmetric: true,

@@ -103,7 +103,8 @@ describe.each(FIXTURE_NAMES)('dynamic int8 accuracy on %s', (name) => {
       console.log(
         `${name}, ${variant}: top-1 fp32 ${(100 * top1(floatPredictions)).toFixed(1)}%, int8 ${(100 * top1(int8Predictions)).toFixed(1)}%, agreement ${(100 * agreement).toFixed(1)}%`,
       );
-      expect(Math.abs(top1(int8Predictions) - top1(floatPredictions))).toBeLessThanOrEqual(0.003);
+      // 3 of 1,000 images, with room for the float rounding of the two fractions.
+      expect(Math.abs(top1(int8Predictions) - top1(floatPredictions))).toBeLessThanOrEqual(0.003 + 1e-9);
       expect(agreement).toBeGreaterThanOrEqual(0.99);
     },
   );

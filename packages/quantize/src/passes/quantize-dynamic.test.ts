@@ -21,6 +21,7 @@ import {
   runLogits,
 } from '../testing/onnxruntime.js';
 import { convModel, gemmModel, projectionsModel, seededValues } from '../testing/small-models.js';
+import { resolveQuantizationTarget } from '../targets/quantization-target.js';
 import { quantizeDynamic, quantizeDynamicPass } from './quantize-dynamic.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'vit-opt-quantize-dynamic-'));
@@ -53,7 +54,7 @@ function opTypes(model: Model): string[] {
 describe('quantizeDynamic on small graphs', () => {
   it('rewrites a MatMul with a constant weight into the chain onnxruntime fuses, under the same output name', () => {
     const model = projectionsModel();
-    const report = quantizeDynamic(model, { includeNodes: '^/query/' });
+    const report = quantizeDynamic(model, { includeNodes: '^/query/', perChannel: false });
     expect(opTypes(model).slice(0, 6)).toEqual([
       'DynamicQuantizeLinear',
       'MatMulInteger',
@@ -150,7 +151,7 @@ describe('quantizeDynamic on small graphs', () => {
       query,
       Tensor.fromArray({ dtype: DataType.FLOAT, dims: [16, 16] }, queryData),
     );
-    quantizeDynamic(model);
+    quantizeDynamic(model, { perChannel: false });
     const scaleOf = (name: string): number => model.graph.value(name)!.initializer!.float32()[0]!;
     expect(scaleOf('key.weight_scale')).not.toBe(scaleOf('query.weight_scale'));
     expect(scaleOf('key.weight_scale') / scaleOf('query.weight_scale')).toBeCloseTo(1, 6);
@@ -321,11 +322,14 @@ describe.each(FIXTURE_NAMES)('quantizeDynamic on the %s fixture', (name) => {
       statSync(join(fixtureDir(name), 'model.onnx')).size * 0.5,
     );
     const recipe = readRecipe(decodeModel(encodeModel(model)));
+    // The default target is this machine's: the recipe names it.
+    const { preset } = resolveQuantizationTarget('auto');
     expect(recipe).toMatchObject({
       tool: 'vit-opt',
       mode: 'dynamic',
-      options: { perChannel: false, weightSymmetric: true, opTypes: ['MatMul', 'Gemm', 'Attention'] },
+      options: { target: preset.target, perChannel: true, reduceRange: preset.reduceRange, weightSymmetric: true, opTypes: ['MatMul', 'Gemm', 'Attention'] },
       source: { producer: 'pytorch 1.13.0', sha256: 'f'.repeat(64) },
+      target: { requested: 'auto', resolved: preset.target },
     });
   });
 });

@@ -17,7 +17,10 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const INTEGER_KERNELS = ['QGemm', 'MatMulIntegerToFloat', 'QLinearMatMul', 'QLinearConv'];
 
 describe.each(FIXTURE_NAMES)('what onnxruntime makes of the QDQ model of %s', (name) => {
-  it('fuses every quantized node into an integer kernel and runs the rearranging ops on 8-bit data', async () => {
+  it.each([
+    ['attention products float (the default)', false],
+    ['attention products on 8-bit inputs', true],
+  ])('fuses every quantized node into an integer kernel and runs the rearranging ops on 8-bit data: %s', async (_, quantizeActivationMatMuls) => {
     const float = loadFixture(name);
     const preprocess = await loadPreprocessConfig(join(fixtureDir(name), 'preprocessor_config.json'));
     const calibration = await imageFolderFeeds(float, join(REPO_ROOT, 'fixtures/data/fashion-mnist/calib'), {
@@ -26,10 +29,10 @@ describe.each(FIXTURE_NAMES)('what onnxruntime makes of the QDQ model of %s', (n
       limit: 64,
       workers: 1,
     });
-    const ranges = await calibrate(float, calibration.feeds);
+    const ranges = await calibrate(float, calibration.feeds, { quantizeActivationMatMuls });
     const quantized = decodeModel(encodeModel(float));
-    const report = quantizeStatic(quantized, ranges);
-    const path = join(scratch, `${name}.optimized.onnx`);
+    const report = quantizeStatic(quantized, ranges, { quantizeActivationMatMuls });
+    const path = join(scratch, `${name}-${quantizeActivationMatMuls}.optimized.onnx`);
     await createSession(quantized, { optimizedModelPath: path });
     const ops = opCounts(path);
 
@@ -37,9 +40,15 @@ describe.each(FIXTURE_NAMES)('what onnxruntime makes of the QDQ model of %s', (n
     expect(kernels).toBe(report.quantizedNodes.length + report.activationMatMuls.length);
     expect(ops.get('QLinearConv')).toBe(1);
     expect(ops.get('QGemm')).toBeGreaterThanOrEqual(4 * 4);
-    // Attention: Q·Kᵀ writes float for the Softmax, P·V writes 8 bits for the output projection.
-    expect(ops.get('QLinearMatMul')).toBe(4);
-    for (const float32Op of ['MatMul', 'Gemm', 'Conv', 'FusedMatMul']) expect(ops.get(float32Op) ?? 0).toBe(0);
+    if (quantizeActivationMatMuls) {
+      // Attention: Q·Kᵀ writes float for the Softmax, P·V writes 8 bits for the output projection.
+      expect(ops.get('QLinearMatMul')).toBe(4);
+      for (const float32Op of ['MatMul', 'FusedMatMul']) expect(ops.get(float32Op) ?? 0).toBe(0);
+    } else {
+      // Q·Kᵀ and P·V, float: onnxruntime folds the score scale into a FusedMatMul.
+      expect((ops.get('MatMul') ?? 0) + (ops.get('FusedMatMul') ?? 0)).toBe(8);
+    }
+    for (const float32Op of ['Gemm', 'Conv']) expect(ops.get(float32Op) ?? 0).toBe(0);
     // Only the patch embedding's output is dequantized on its own, for the float Concat with the
     // class token (onnxruntime moves that DequantizeLinear past the Reshape and Transpose, and the
     // tv export reads a Shape there too): every other one runs inside a kernel.
