@@ -5,6 +5,7 @@ import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { quantizeCommand } from './quantize.js';
 import { reportCommand } from './report.js';
+import { runCommand } from './run.js';
 import { simplifyCommand } from './simplify.js';
 
 /** Every command of the program, in the order `vit-opt --help` lists them. */
@@ -16,4 +17,5 @@ export const commands: readonly CliCommand[] = [
   mergeCommand,
   benchCommand,
   reportCommand,
+  runCommand,
 ];

@@ -62,7 +62,10 @@ export interface PipelineProgress {
   /** 0-based position of the variant; the report comes after the last one. */
   readonly variantIndex: number;
   readonly variantCount: number;
-  /** With state 'progress': work done of total, in `unit` (images, percent). */
+  /**
+   * With state 'progress': work done of total, in `unit` (images, percent). A 'start' gives the
+   * unit its stage's progress will come in, when it is known ('' otherwise).
+   */
   readonly done: number;
   readonly total: number;
   readonly unit: string;
@@ -307,7 +310,7 @@ async function makeVariant(
       report('eval', 'skipped');
       linkOrCopy(join(dir, EVAL_FILE), join(temp, EVAL_FILE));
     } else {
-      report('eval', 'start');
+      report('eval', 'start', 0, 0, 'images');
       const results = await evaluate({
         modelPath: tempModel,
         dataPath: config.data.validation,
@@ -328,7 +331,7 @@ async function makeVariant(
       report('bench', 'skipped');
       linkOrCopy(join(dir, BENCH_FILE), join(temp, BENCH_FILE));
     } else {
-      report('bench', 'start');
+      report('bench', 'start', 0, 100, 'percent');
       const bench = config.bench ?? {};
       const results = await runBenchmark(tempModel, {
         batchSizes: bench.batchSizes ?? [1],
