@@ -10,7 +10,7 @@ import type { JsonSchema, StepInput, StepOptions, StepOutput } from './variant-s
 // The keys quantizing kinds share, named as `vit-opt quantize`'s flags are.
 
 const patterns: JsonSchema = {
-  description: 'regular expressions matched against node names',
+  description: 'a regular expression (matched against node names) or a list of them',
   anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
 };
 
@@ -28,6 +28,7 @@ export const TARGET_KEYS: Readonly<Record<string, JsonSchema>> = {
 
 export function opTypesKey(opTypes: readonly string[]): JsonSchema {
   return {
+    description: `one of ${opTypes.join(', ')} or a list of them`,
     anyOf: [
       { enum: opTypes },
       { type: 'array', items: { enum: opTypes }, minItems: 1, uniqueItems: true },
