@@ -92,7 +92,10 @@ describe('runPipeline', () => {
   it('a second run with nothing changed rebuilds, measures and renders nothing', async () => {
     const modelTime = statSync(join(out, 'variants/int8/model.onnx')).mtimeMs;
     const progress: PipelineProgress[] = [];
-    const second = await runPipeline(pipeline(), { outDir: out, onProgress: (p) => progress.push(p) });
+    const second = await runPipeline(pipeline(), {
+      outDir: out,
+      onProgress: (p) => progress.push(p),
+    });
     expect(did(second)).toEqual([
       ['baseline', false, false, false],
       ['int8', false, false, false],
