@@ -20,7 +20,7 @@ import {
   opCounts,
   runLogits,
 } from '../testing/onnxruntime.js';
-import { convModel, gemmModel, projectionsModel, seededValues } from '../testing/small-models.js';
+import { convModel, gemmModel, projectionsModel, seededValues, setOutput } from '../testing/small-models.js';
 import { resolveQuantizationTarget } from '../targets/quantization-target.js';
 import { quantizeDynamic, quantizeDynamicPass } from './quantize-dynamic.js';
 
@@ -209,6 +209,24 @@ describe('quantizeDynamic on small graphs', () => {
       (v) => v.initializer!.dtype === DataType.INT8 && v.initializer!.dims.length === 2,
     );
     expect(int8.map((v) => v.name)).toEqual(['query.weight_quantized', 'value.weight_quantized']);
+  });
+
+  it('quantizes a weight read in two layouts once per layout: a Gemm’s transB·alpha and a MatMul’s plain', async () => {
+    // y = Gemm(x, Wᵀ · 0.5) + 2C, then z = MatMul(y, W): one initializer, two ways of reading it.
+    const float = gemmModel({ transB: 1 });
+    const g = float.graph;
+    const product = g.addNode({ opType: 'MatMul', name: '/back/MatMul', inputs: [g.value('y')!, g.value('fc.weight')!], outputs: ['z'] });
+    setOutput(float, product.output(0), ['batch', 16]);
+    const quantized = copy(float);
+    const report = quantizeDynamic(quantized, { target: 'portable' });
+    expect(report.quantizedNodes.map((node) => [node.name, node.weightShape])).toEqual([
+      ['/fc/Gemm', [8, 16]],
+      ['/back/MatMul', [8, 16]],
+    ]);
+    const int8Dims = quantized.graph.initializers.filter((v) => v.initializer!.dtype === DataType.INT8 && v.initializer!.dims.length === 2).map((v) => v.initializer!.dims);
+    expect(int8Dims).toEqual([[16, 8], [8, 16]]);
+    const { expected, got } = await compare(float, quantized, [3, 16]);
+    expect(cosineSimilarity(expected, got)).toBeGreaterThan(0.999);
   });
 
   it('takes a weight held by a Constant node, and drops the node', () => {

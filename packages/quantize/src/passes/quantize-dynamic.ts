@@ -121,19 +121,33 @@ interface WeightInitializers {
   readonly zeroPoint: Value;
 }
 
+type WeightMatch = WeightedMatMul | WeightedConv | WeightedAttention;
+
+/**
+ * A weight as one node reads it: the value, and how the node lays it out. A Gemm with transB or
+ * alpha reads the same initializer as another shape or scale than a MatMul does, and a Conv
+ * or Attention by other axes, so each layout is quantized on its own.
+ */
+function weightLayoutKey(match: WeightMatch): string {
+  const layout = !('kind' in match) ? 'attention' : match.kind === 'conv' ? 'conv' : `matmul:${match.transposed ? 'T' : 'N'}:${match.alpha}`;
+  return `${match.weightValue.name}\u0000${layout}`;
+}
+
 /**
  * Quantizes every weight first, then edits the graph: a weight that cannot be quantized (NaN)
- * fails the call before the model is touched. Weights tied between nodes are quantized once.
+ * fails the call before the model is touched. A weight tied between nodes is quantized once per
+ * layout they read it in.
  */
 function quantizeWeights(
-  matches: readonly (WeightedMatMul | WeightedConv | WeightedAttention)[],
+  matches: readonly WeightMatch[],
   settings: DynamicQuantizationSettings,
-): Map<Value, QuantizedInt8Weight> {
-  const weights = new Map<Value, QuantizedInt8Weight>();
+): Map<string, QuantizedInt8Weight> {
+  const weights = new Map<string, QuantizedInt8Weight>();
   const reader = new Float32Reader();
   const distinctScales = new Set<number>();
   for (const match of matches) {
-    if (weights.has(match.weightValue)) continue;
+    const key = weightLayoutKey(match);
+    if (weights.has(key)) continue;
     const kind = 'kind' in match ? match.kind : 'attention';
     const scheme = {
       elementType: settings.weightType,
@@ -148,7 +162,7 @@ function quantizeWeights(
       'kind' in match && match.kind === 'matmul'
         ? quantizeInt8Weight(matMulWeightData(match, reader), [match.k, match.n], scheme)
         : quantizeInt8Weight(reader.read(match.weight), match.weight.dims, scheme);
-    weights.set(match.weightValue, weight);
+    weights.set(key, weight);
   }
   return weights;
 }
@@ -156,15 +170,15 @@ function quantizeWeights(
 class DynamicRewriter {
   readonly #graph: Graph;
   readonly #shareActivations: boolean;
-  readonly #quantizedWeights: ReadonlyMap<Value, QuantizedInt8Weight>;
+  readonly #quantizedWeights: ReadonlyMap<string, QuantizedInt8Weight>;
   /** DynamicQuantizeLinear outputs per activation, reused only when sharing is on. */
   readonly #activations = new Map<Value, QuantizedActivation>();
-  readonly #initializers = new Map<Value, WeightInitializers>();
+  readonly #initializers = new Map<string, WeightInitializers>();
 
   constructor(
     graph: Graph,
     shareActivations: boolean,
-    quantizedWeights: ReadonlyMap<Value, QuantizedInt8Weight>,
+    quantizedWeights: ReadonlyMap<string, QuantizedInt8Weight>,
   ) {
     this.#graph = graph;
     this.#shareActivations = shareActivations;
@@ -173,7 +187,7 @@ class DynamicRewriter {
 
   quantizeMatMul(match: WeightedMatMul): QuantizedNode {
     const { node } = match;
-    const weight = this.#weightInitializers(match.weightValue, [match.k, match.n]);
+    const weight = this.#weightInitializers(match, [match.k, match.n]);
     const output = replaceSingleOutputNode(node, () => {
       // The node's input now, not match.activation: an earlier rewrite (QAttention before its
       // output projection) may have replaced the value the search found.
@@ -201,7 +215,7 @@ class DynamicRewriter {
    */
   quantizeAttention(match: WeightedAttention): QuantizedNode {
     const { node } = match;
-    const weight = this.#weightInitializers(match.weightValue, match.weight.dims);
+    const weight = this.#weightInitializers(match, match.weight.dims);
     replaceSingleOutputNode(node, () => {
       const activation = this.#quantizedActivation(node.input(0), node);
       return this.#graph
@@ -236,7 +250,7 @@ class DynamicRewriter {
    */
   quantizeConv(match: WeightedConv): QuantizedNode {
     const { node } = match;
-    const weight = this.#weightInitializers(match.weightValue, match.weight.dims);
+    const weight = this.#weightInitializers(match, match.weight.dims);
     replaceSingleOutputNode(node, () => {
       const activation = this.#quantizedActivation(node.input(0), node);
       const convolution = this.#graph.addNode(
@@ -333,10 +347,12 @@ class DynamicRewriter {
     return result;
   }
 
-  #weightInitializers(value: Value, dims: readonly number[]): WeightInitializers {
-    const existing = this.#initializers.get(value);
+  #weightInitializers(match: WeightMatch, dims: readonly number[]): WeightInitializers {
+    const key = weightLayoutKey(match);
+    const existing = this.#initializers.get(key);
     if (existing !== undefined) return existing;
-    const weight = this.#quantizedWeights.get(value)!;
+    const value = match.weightValue;
+    const weight = this.#quantizedWeights.get(key)!;
     const scaleDims = weight.channelAxis === undefined ? [] : [dims[weight.channelAxis]!];
     const elementDataType = weight.elementType === 'uint8' ? DataType.UINT8 : DataType.INT8;
     const initializers = {
@@ -356,12 +372,12 @@ class DynamicRewriter {
         weight.zeroPoints,
       ),
     };
-    this.#initializers.set(value, initializers);
+    this.#initializers.set(key, initializers);
     return initializers;
   }
 
-  #report(match: WeightedMatMul | WeightedConv | WeightedAttention): QuantizedNode {
-    const weight = this.#quantizedWeights.get(match.weightValue)!;
+  #report(match: WeightMatch): QuantizedNode {
+    const weight = this.#quantizedWeights.get(weightLayoutKey(match))!;
     return {
       name: match.node.name,
       opType: match.node.opType,
