@@ -32,7 +32,7 @@ import {
 } from './proto.js';
 import { LOAD_CHECKS, validateModel, validationError, type ValidationIssue } from '../passes/validate.js';
 import { describeNonOnnx } from './sniff.js';
-import { findUnknownFields } from './unknown-fields.js';
+import { scanWireFormat } from './unknown-fields.js';
 
 export interface DecodeOptions {
   /** Folder that external data locations are relative to (the model's folder). */
@@ -60,12 +60,16 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Mod
     });
   }
   const proto = decodeModelProto(bytes, subject);
+  const wire = scanWireFormat(bytes);
+  if (wire.problem !== undefined) {
+    throw new VitOptError('CORRUPT', `not a valid ONNX model (protobuf: ${wire.problem})`, { subject });
+  }
   if (proto.graph === null || proto.graph === undefined) {
     throw new VitOptError('NOT_ONNX', 'not an ONNX model: it has no graph', { subject });
   }
   const context: Context = { baseDir: options.baseDir, subject, issues: [] };
   const model = modelFromProto(proto, context);
-  model.unknownFields = findUnknownFields(bytes);
+  model.unknownFields = wire.unknownFields;
   if (options.validate !== false) {
     const issues = [...context.issues, ...validateModel(model, LOAD_CHECKS)];
     if (issues.length > 0) throw validationError(issues, subject);

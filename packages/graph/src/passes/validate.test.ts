@@ -70,6 +70,20 @@ function refusal(bytes: Uint8Array): string {
 }
 
 describe('structural validation on load', () => {
+  it('accepts operators of domains and opsets it does not know', () => {
+    const custom = modelProto((g, m) => {
+      g.node[0]!.domain = 'com.microsoft';
+      g.node[0]!.opType = 'FastGelu';
+      m.opsetImport = [{ domain: '', version: 17 }, { domain: 'com.microsoft', version: 1 }];
+    });
+    expect(decodeModel(custom).graph.nodes[0]!.opType).toBe('FastGelu');
+    const future = modelProto((g, m) => {
+      g.node[0]!.opType = 'SomeOperatorOfOpset30';
+      m.opsetImport = [{ domain: '', version: 30 }];
+    });
+    expect(decodeModel(future).graph.nodes[0]!.opType).toBe('SomeOperatorOfOpset30');
+  });
+
   it('accepts a well-formed model, and an unsorted one onnxruntime would sort', () => {
     expect(decodeModel(modelProto()).graph.nodes).toHaveLength(2);
     const unsorted = modelProto((g) => g.node.reverse());
@@ -128,6 +142,37 @@ describe('structural validation on load', () => {
       'a domain without an opset',
       (g) => (g.node[0]!.domain = 'com.example'),
       "m.onnx: com.example.Relu node 'r': no opset is imported for domain 'com.example'",
+    ],
+    [
+      'an operator ai.onnx does not have',
+      (g) => (g.node[0]!.opType = 'Re1u'),
+      "m.onnx: Re1u node 'r': ai.onnx has no operator 'Re1u' (at opset 17)",
+    ],
+    [
+      'an operator of a later opset',
+      (g) => (g.node[0]!.opType = 'Gelu'),
+      "m.onnx: Gelu node 'r': Gelu is an ai.onnx operator from opset 20; the model imports opset 17",
+    ],
+    [
+      'an attribute the operator never takes',
+      (g) => (g.node[0]!.attribute = [{ name: 'alpah', type: 1, f: 0.5 }]),
+      "m.onnx: Relu node 'r': Relu takes no attribute 'alpah'",
+    ],
+    [
+      'an attribute given twice',
+      (g) => {
+        g.node[0]!.opType = 'LeakyRelu';
+        g.node[0]!.attribute = [
+          { name: 'alpha', type: 1, f: 0.5 },
+          { name: 'alpha', type: 1, f: 0.1 },
+        ];
+      },
+      "m.onnx: LeakyRelu node 'r': attribute 'alpha' is given twice",
+    ],
+    [
+      'two nodes of one name',
+      (g) => (g.node[1]!.name = 'r'),
+      "m.onnx: Add node 'r': node name is used twice",
     ],
     [
       'an opset version of 0',

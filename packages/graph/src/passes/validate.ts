@@ -4,6 +4,7 @@ import { byteLengthOf, DataType, dataTypeName, elementCountOf } from '../ir/dtyp
 import { dependencyValues, type Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
+import { operatorProblem } from '../ir/operators.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
 
@@ -20,17 +21,23 @@ export interface ValidateOptions {
    * and so does Graph.toposort().
    */
   requireSorted?: boolean;
-  /** Require node names to be unique (default true). Exporters do not always keep to it. */
+  /** Require node names to be unique (default true); onnxruntime refuses a model without. */
   requireUniqueNodeNames?: boolean;
+  /**
+   * Check ai.onnx and ai.onnx.ml nodes against ONNX's operator list: the operator exists at the
+   * imported opset and takes each attribute given (default false: passes add only known ones).
+   */
+  knownOperators?: boolean;
 }
 
 /**
- * What a model read from outside is held to: everything a runtime needs to wire the graph up,
- * without the conventions (sorted nodes, unique node names) onnxruntime itself does not insist on.
+ * What a model read from outside is held to: what onnxruntime needs to wire the graph up and
+ * find each node's operator, without sorted nodes, which onnxruntime does not insist on.
  */
 export const LOAD_CHECKS: Readonly<ValidateOptions> = Object.freeze({
   requireSorted: false,
-  requireUniqueNodeNames: false,
+  requireUniqueNodeNames: true,
+  knownOperators: true,
 });
 
 /**
@@ -57,11 +64,15 @@ export function validateModel(model: Model, options: ValidateOptions = {}): Vali
         nodeNames.add(node.name);
       }
       const domain = node.domain === 'ai.onnx' ? '' : node.domain;
-      if (model.opset(domain) === undefined && !localDomains.has(node.domain)) {
+      const opset = model.opset(domain);
+      if (opset === undefined && !localDomains.has(node.domain)) {
         issues.push({
           subject: node.describe(),
           message: `no opset is imported for domain '${domain || 'ai.onnx'}'`,
         });
+      } else if (options.knownOperators && opset !== undefined && !localDomains.has(node.domain)) {
+        const problem = operatorProblem(domain, node.opType, opset, node.attributes.keys());
+        if (problem !== undefined) issues.push({ subject: node.describe(), message: problem });
       }
       for (const attribute of node.attributes.values()) {
         const tensors =
