@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { sha256File } from '@vit-opt/eval';
@@ -37,7 +38,15 @@ export async function hashFolder(folder: string): Promise<string> {
   files.sort();
   const hash = createHash('sha256').update('vit-opt.folder/1\n');
   for (const path of files) {
-    hash.update(`${relative(folder, path).split(sep).join('/')}\t${await sha256File(path)}\n`);
+    hash.update(`${relative(folder, path).split(sep).join('/')}\t${await fileSha256(path)}\n`);
   }
   return hash.digest('hex');
+}
+
+/** Small files (images) read whole: a stream per file costs more than the read itself. */
+const WHOLE_FILE_LIMIT_BYTES = 8 * 1024 ** 2;
+
+async function fileSha256(path: string): Promise<string> {
+  if (statSync(path).size > WHOLE_FILE_LIMIT_BYTES) return sha256File(path);
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
