@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +128,8 @@ describe('bad model files', () => {
     ['a text file', (dir) => write(dir, 'x.onnx', Buffer.from('hello world, this is text')), 'NOT_ONNX', /not an ONNX/],
     ['a truncated model', (dir) => write(dir, 't.onnx', encodeModel(linearModel(4096)).subarray(0, 9000)), 'TRUNCATED', /truncated/],
     ['a directory', (dir) => dir, 'FILE_UNREADABLE', /directory/],
+    ['a FIFO (which would block a read)', (dir) => fifo(dir), 'FILE_UNREADABLE', /is a FIFO \(named pipe\), not an ONNX model file/],
+    ['/dev/zero (which never ends)', () => '/dev/zero', 'FILE_UNREADABLE', /is a character device, not an ONNX model file/],
   ];
   for (const [what, make, code, message] of cases) {
     it(`names the file and the problem for ${what}`, () => {
@@ -141,6 +144,12 @@ describe('bad model files', () => {
     });
   }
 });
+
+function fifo(dir: string): string {
+  const path = join(dir, 'pipe.onnx');
+  execFileSync('mkfifo', [path]);
+  return path;
+}
 
 function write(dir: string, name: string, bytes: Uint8Array): string {
   const path = join(dir, name);

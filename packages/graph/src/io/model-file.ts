@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, statSync } from 'node:fs';
+import { constants, fstatSync, readSync, renameSync, statSync, type Stats } from 'node:fs';
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { VitOptError } from '../errors.js';
@@ -11,6 +11,7 @@ import {
   writeFileAtomic,
 } from './atomic-write.js';
 import { decodeModel } from './decode.js';
+import { describeFileKind } from './external-file.js';
 import { encodeModel, type TensorPlacement } from './encode.js';
 
 export interface LoadOptions {
@@ -35,36 +36,53 @@ export function loadModel(path: string, options: LoadOptions = {}): Model {
   });
 }
 
-/** The bytes of a model file, with one-line errors for the usual mistakes. */
+/**
+ * The bytes of a model file, with one-line errors for the usual mistakes. Only a regular file is
+ * read: a FIFO, a device or a directory is refused before it is opened, and the read stops at the
+ * size the file had when opened.
+ */
 export function readModelBytes(path: string): Buffer {
-  let size: number;
-  try {
-    const stat = statSync(path);
-    if (stat.isDirectory()) {
-      throw new VitOptError('FILE_UNREADABLE', 'is a directory, not an ONNX model file', {
-        subject: path,
-      });
-    }
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof VitOptError) throw error;
+  const unreadable = (error: unknown): VitOptError => {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new VitOptError(
+    return new VitOptError(
       code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
       code === 'ENOENT' ? 'no such file' : `cannot read the file (${describeFsError(error)})`,
       { subject: path, cause: error },
     );
+  };
+  const refuseKind = (stats: Stats): VitOptError =>
+    new VitOptError('FILE_UNREADABLE', `is ${describeFileKind(stats)}, not an ONNX model file`, {
+      subject: path,
+    });
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    throw unreadable(error);
   }
-  if (size === 0) {
+  if (!stats.isFile()) throw refuseKind(stats);
+  if (stats.size === 0) {
     throw new VitOptError('EMPTY_FILE', 'the file is empty, not an ONNX model', { subject: path });
   }
+  let fd: number | undefined;
   try {
-    return readFileSync(path);
+    // O_NONBLOCK: a file swapped for a FIFO since the stat must not make the open wait.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) throw refuseKind(opened);
+    const bytes = Buffer.allocUnsafe(opened.size);
+    let done = 0;
+    while (done < bytes.byteLength) {
+      const n = readSync(fd, bytes, done, bytes.byteLength - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === bytes.byteLength ? bytes : bytes.subarray(0, done);
   } catch (error) {
-    throw new VitOptError('FILE_UNREADABLE', `cannot read the file (${describeFsError(error)})`, {
-      subject: path,
-      cause: error,
-    });
+    if (error instanceof VitOptError) throw error;
+    throw unreadable(error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
