@@ -6,6 +6,9 @@ import { pointLabelsPlugin } from './plugins/point-labels.js';
 import { TEXT_COLOR, axis, headings, legend, variantColor } from './style.js';
 import { describeBenchConfig, headlineMeasurement, top1Of } from './variant-figures.js';
 
+const PARETO_LABEL = 'Pareto front (filled: nothing is both faster and more accurate)';
+const PARETO_DASH = [6, 4];
+
 /**
  * Each variant as a point (median latency, top-1), the Pareto front (the variants nothing else
  * beats on both) joined by a dashed line and drawn filled; dominated variants are hollow.
@@ -45,12 +48,12 @@ export function accuracyLatencyChart(data: ReportData): ChartSpec | null {
         datasets: [
           ...rows.map((r) => point(r.variant)),
           {
-            label: 'Pareto front (filled: nothing is both faster and more accurate)',
+            label: PARETO_LABEL,
             data: front.map((i) => ({ x: rows[i]!.latencyMs, y: 100 * rows[i]!.top1 })),
             showLine: true,
             borderColor: TEXT_COLOR,
             backgroundColor: TEXT_COLOR,
-            borderDash: [6, 4],
+            borderDash: PARETO_DASH,
             borderWidth: 1.5,
             pointRadius: 0,
             pointStyle: 'line' as const,
@@ -64,7 +67,32 @@ export function accuracyLatencyChart(data: ReportData): ChartSpec | null {
             title,
             `median latency at ${describeBenchConfig(data)}; up and to the left is better`,
           ),
-          legend: { ...legend(), labels: { ...legend().labels, usePointStyle: true } },
+          legend: {
+            ...legend(),
+            labels: {
+              ...legend().labels,
+              usePointStyle: true,
+              // By hand, so the front's entry is dashed like its line (Chart.js draws it solid).
+              generateLabels: () => [
+                ...rows.map((r) => ({
+                  text: point(r.variant).label,
+                  fillStyle: point(r.variant).backgroundColor,
+                  strokeStyle: variantColor(data, r.variant),
+                  lineWidth: 2.5,
+                  pointStyle: 'circle' as const,
+                  hidden: false,
+                })),
+                {
+                  text: PARETO_LABEL,
+                  strokeStyle: TEXT_COLOR,
+                  lineWidth: 1.5,
+                  lineDash: PARETO_DASH,
+                  pointStyle: 'line' as const,
+                  hidden: false,
+                },
+              ],
+            },
+          },
           tooltip: { enabled: false },
         },
         scales: {
