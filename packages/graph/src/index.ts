@@ -20,6 +20,7 @@ export { AttributeKind, attr, decodeText, encodeText } from './ir/attribute.js';
 export type { Attribute, AttributeValue, Int } from './ir/attribute.js';
 export { NameAuthority } from './ir/names.js';
 export * from './passes/index.js';
+export * from './patterns/index.js';
 export * from './summary/index.js';
 export {
   CPU_FLAGS_VARIABLE,

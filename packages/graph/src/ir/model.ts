@@ -1,3 +1,5 @@
+import { decodeModel } from '../io/decode.js';
+import { encodeModel } from '../io/encode.js';
 import { Graph } from './graph.js';
 
 /** The whole model: the main graph plus model-level fields. */
@@ -35,5 +37,26 @@ export class Model {
   opset(domain = ''): number | undefined {
     const key = domain === 'ai.onnx' ? '' : domain;
     return this.opsetImports.get(key) ?? (key === '' ? this.opsetImports.get('ai.onnx') : undefined);
+  }
+
+  /**
+   * A deep copy to edit while this one stays as it is: the same nodes, values, initializers (with
+   * external data read in) and metadata. Goes through the protobuf form, which every field already
+   * round-trips through; the copy is not validated again.
+   */
+  clone(): Model {
+    const unknownFields = this.unknownFields;
+    this.unknownFields = [];
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeModel(this);
+    } finally {
+      this.unknownFields = unknownFields;
+    }
+    const copy = decodeModel(bytes, { validate: false });
+    copy.unknownFields = [...unknownFields];
+    // Decoding reads an absent model_version as 0; the copy keeps it absent.
+    copy.modelVersion = this.modelVersion;
+    return copy;
   }
 }

@@ -1,7 +1,7 @@
 import type { Dim } from '../ir/value.js';
 import type { InitializerBytes, ModelSummary, TensorSignature } from './model-summary.js';
-import type { LayerNorm } from './layer-norm.js';
-import type { PatchEmbedding } from './patch-embedding.js';
+import type { PatchEmbedding } from '../patterns/patch-embedding.js';
+import type { LayerNorm } from './describe.js';
 import type { EncoderLayer, VitStructure } from './vit-structure.js';
 
 /** The summary for a terminal: the ViT structure first, then the model's contents. */

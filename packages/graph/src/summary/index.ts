@@ -3,15 +3,5 @@ export type { ModelSummary, TensorSignature, InitializerBytes } from './model-su
 export { formatSummary, formatBytes } from './format-summary.js';
 export { findVitStructure } from './vit-structure.js';
 export type { VitStructure, EncoderLayer, AttentionBlock } from './vit-structure.js';
-export { findAttentionBlocks } from './attention-blocks.js';
-export type { AttentionMatch, AttentionStyle } from './attention-blocks.js';
-export type { HeadLayout } from './attention-heads.js';
-export { findMlpBlocks } from './mlp-blocks.js';
-export type { MlpMatch } from './mlp-blocks.js';
-export { findPatchEmbedding } from './patch-embedding.js';
-export type { PatchEmbedding, TokenEmbeddings } from './patch-embedding.js';
-export { linearMatchOf } from './linear-layer.js';
-export type { LinearLayer, LinearMatch } from './linear-layer.js';
-export { matchLayerNorm } from './layer-norm.js';
-export type { LayerNorm, LayerNormMatch } from './layer-norm.js';
-export { isCopy, producerOf, sourceOf } from './graph-walk.js';
+export { describeLinear, describeLayerNorm } from './describe.js';
+export type { LinearLayer, LayerNorm } from './describe.js';

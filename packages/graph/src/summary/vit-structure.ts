@@ -4,18 +4,19 @@ import {
   findAttentionBlocks,
   type AttentionMatch,
   type AttentionStyle,
-} from './attention-blocks.js';
-import { findClassifier } from './classifier.js';
-import { graphOrder } from './graph-walk.js';
-import { describeLayerNorm, layerNormBefore, type LayerNorm } from './layer-norm.js';
-import { describeLinear, type LinearLayer } from './linear-layer.js';
-import { findMlpBlocks, type MlpMatch } from './mlp-blocks.js';
+} from '../patterns/attention-blocks.js';
+import { findClassifier } from '../patterns/classifier.js';
+import { graphOrder } from '../patterns/graph-walk.js';
+import { layerNormBefore } from '../patterns/layer-norm.js';
+import { findMlpBlocks, type MlpMatch } from '../patterns/mlp-blocks.js';
+import { POOLING_OPS } from '../patterns/op-traits.js';
 import {
   findPatchEmbedding,
   findTokenEmbeddings,
   type PatchEmbedding,
   type TokenEmbeddings,
-} from './patch-embedding.js';
+} from '../patterns/patch-embedding.js';
+import { describeLayerNorm, describeLinear, type LayerNorm, type LinearLayer } from './describe.js';
 
 /** A self-attention block by node names. */
 export interface AttentionBlock {
@@ -66,9 +67,6 @@ export interface VitStructure {
   finalLayerNorm: LayerNorm | null;
   layers: EncoderLayer[];
 }
-
-/** Ops that pool the token sequence into the classifier's input (class token, or mean). */
-const POOLING_OPS = ['Gather', 'Slice', 'Squeeze', 'ReduceMean'];
 
 /** The ViT in `graph`, or null when it has no self-attention block. */
 export function findVitStructure(graph: Graph): VitStructure | null {

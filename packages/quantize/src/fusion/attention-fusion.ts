@@ -1,4 +1,5 @@
 import {
+  constantTensorOf,
   DataType,
   Tensor,
   attr,
@@ -11,7 +12,6 @@ import {
   type Node,
   type Value,
 } from '@vit-opt/graph';
-import { constantWeight } from '../graph/weighted-nodes.js';
 import { Float32Reader } from '../weights/float32-data.js';
 import {
   MICROSOFT_DOMAIN,
@@ -193,7 +193,7 @@ function linearAfter(
   before: Node,
 ): Value {
   const { inFeatures, outFeatures } = linear;
-  const stored = reader.read(constantWeight(linear.weight)!);
+  const stored = reader.read(constantTensorOf(linear.weight)!);
   const transposed = linear.node.opType === 'Gemm' && linear.node.int('transB', 0) !== 0;
   const weight = new Float32Array(inFeatures * outFeatures);
   if (!transposed) weight.set(stored);
@@ -235,7 +235,7 @@ function packedWeight(
   if (match.style === 'fused_qkv') return match.query.weight;
   const packed = new Float32Array(inFeatures * 3 * width);
   [match.query, match.key, match.value].forEach((projection, part) => {
-    const data = reader.read(constantWeight(projection.weight)!);
+    const data = reader.read(constantTensorOf(projection.weight)!);
     for (let row = 0; row < inFeatures; row++) {
       packed.set(data.subarray(row * width, (row + 1) * width), row * 3 * width + part * width);
     }

@@ -1,5 +1,4 @@
-import { constantOf, type Model, type Node, type Value } from '@vit-opt/graph';
-import { constantWeight } from '../graph/weighted-nodes.js';
+import { constantTensorOf, constantOf, type Model, type Node, type Value } from '@vit-opt/graph';
 
 /** onnxruntime's contrib-op domain: Attention, SkipLayerNormalization, BiasGelu, QAttention… */
 export const MICROSOFT_DOMAIN = 'com.microsoft';
@@ -61,7 +60,7 @@ function removeUnusedNodes(nodes: readonly Node[]): void {
 /** A constant float32 vector's data, or undefined. */
 export function constantVector(value: Value | undefined): Float32Array | undefined {
   if (value === undefined) return undefined;
-  const tensor = constantOf(value) ?? constantWeight(value);
+  const tensor = constantOf(value) ?? constantTensorOf(value);
   if (tensor === undefined || tensor.dims.length !== 1 || tensor.dtype !== 1) return undefined;
   return tensor.float32();
 }

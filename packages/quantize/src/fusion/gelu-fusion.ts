@@ -1,5 +1,4 @@
-import type { Graph, Node, Value } from '@vit-opt/graph';
-import { constantWeight } from '../graph/weighted-nodes.js';
+import { constantTensorOf, type Graph, type Node, type Value } from '@vit-opt/graph';
 import {
   MICROSOFT_DOMAIN,
   constantVector,
@@ -126,7 +125,7 @@ function soleUser(value: Value, opType: string): Node | undefined {
 }
 
 function scalar(value: Value | undefined): number | undefined {
-  const tensor = value === undefined ? undefined : constantWeight(value);
+  const tensor = value === undefined ? undefined : constantTensorOf(value);
   if (tensor === undefined || tensor.elementCount !== 1) return undefined;
   return tensor.toNumbers()[0];
 }

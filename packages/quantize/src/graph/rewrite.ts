@@ -1,5 +1,5 @@
-import { DataType, Tensor, type Graph, type Model, type Node, type Value } from '@vit-opt/graph';
-import { constantWeight, type WeightedMatMul } from './weighted-nodes.js';
+import { constantTensorOf, DataType, Tensor, type Graph, type Model, type Node, type Value } from '@vit-opt/graph';
+import { type WeightedMatMul } from './weighted-nodes.js';
 
 /**
  * Replaces a single-output node by nodes that compute the same value: `emit` inserts them before
@@ -35,7 +35,7 @@ export function addGemmBias(
   let bias = match.bias.value;
   if (match.bias.beta !== 1) {
     // The finder admits beta ≠ 1 only for a constant C.
-    const c = constantWeight(bias)!;
+    const c = constantTensorOf(bias)!;
     const scaled = c.float32().map((v) => v * match.bias!.beta);
     bias = graph.addInitializer(
       Tensor.fromArray({ dtype: DataType.FLOAT, dims: c.dims }, scaled),

@@ -1,9 +1,7 @@
 import {
+  constantTensorOf,
   DataType,
-  constantNodeTensor,
-  constantOf,
   dataTypeName,
-  sourceOf,
   Tensor,
   type Model,
   type Node,
@@ -148,7 +146,7 @@ function matchAttention(node: Node): WeightedAttention | string {
   if (node.inputs.length > 3) return 'it has a mask, past state or attention bias';
   if (node.attribute('qkv_hidden_sizes') !== undefined)
     return 'its q, k and v differ in width (qkv_hidden_sizes), which QAttention does not take';
-  const weight = constantWeight(weightValue);
+  const weight = constantTensorOf(weightValue);
   if (weight === undefined) return 'its weight is computed at run time, not a constant';
   return (
     weightProblem(weight, 2) ??
@@ -173,7 +171,7 @@ function matchMatMul(node: Node): WeightedMatMul | string {
   const activation = node.inputs[0];
   const weightValue = node.inputs[1];
   if (activation === undefined || weightValue === undefined) return 'an input is missing';
-  const weight = constantWeight(weightValue);
+  const weight = constantTensorOf(weightValue);
   if (weight === undefined) return 'its weight (input B) is computed at run time, not a constant';
   const problem = weightProblem(weight, 2) ?? activationProblem(activation);
   if (problem !== undefined) return problem;
@@ -197,7 +195,7 @@ function matchMatMul(node: Node): WeightedMatMul | string {
   const [rows, columns] = weight.dims as [number, number];
   const c = node.inputs[2];
   const beta = node.float('beta', 1);
-  if (c !== undefined && beta !== 1 && constantWeight(c) === undefined) {
+  if (c !== undefined && beta !== 1 && constantTensorOf(c) === undefined) {
     return 'its C input is computed at run time and beta ≠ 1';
   }
   return {
@@ -218,32 +216,18 @@ function matchConv(node: Node): WeightedConv | string {
   const activation = node.inputs[0];
   const weightValue = node.inputs[1];
   if (activation === undefined || weightValue === undefined) return 'an input is missing';
-  const weight = constantWeight(weightValue);
+  const weight = constantTensorOf(weightValue);
   if (weight === undefined) return 'its weight is computed at run time, not a constant';
   const problem = weightProblem(weight, undefined) ?? activationProblem(activation);
   if (problem !== undefined) return problem;
   const biasValue = node.inputs[2];
   if (biasValue === undefined)
     return { kind: 'conv', node, activation, weightValue, weight, biasValue, bias: undefined };
-  const biasData = constantWeight(biasValue);
+  const biasData = constantTensorOf(biasValue);
   if (biasData?.dtype !== DataType.FLOAT) return 'its bias is not a constant float32 vector';
   const channelDims = [weight.dims[0]!, ...Array<number>(weight.dims.length - 2).fill(1)];
   const bias = Tensor.fromBytes({ dtype: DataType.FLOAT, dims: channelDims }, biasData.bytes());
   return { kind: 'conv', node, activation, weightValue, weight, biasValue, bias };
-}
-
-/**
- * The data of a constant value: an initializer, or the output of a Constant node, also read
- * through the Identity nodes by which PyTorch's exporter ties identical initializers.
- */
-export function constantWeight(value: Value): Tensor | undefined {
-  const source = sourceOf(value);
-  const initializer = constantOf(source);
-  if (initializer !== undefined) return initializer;
-  const producer = source.producer();
-  if (producer?.opType === 'Constant' && producer.domain === '')
-    return constantNodeTensor(producer);
-  return undefined;
 }
 
 function weightProblem(weight: Tensor, rank: number | undefined): string | undefined {

@@ -6,8 +6,6 @@ import { describe, expect, it } from 'vitest';
 import {
   DataType,
   attr,
-  decodeModel,
-  encodeModel,
   loadModel,
   type Model,
   type Value,
@@ -28,7 +26,7 @@ const loadTied = (): Model =>
   loadModel(join(REPO_ROOT, 'fixtures', 'models', 'vit-tiny-tv-tied', 'model.onnx'));
 
 function copy(model: Model): Model {
-  return decodeModel(encodeModel(model));
+  return model.clone();
 }
 
 async function outputs(model: Model, input: Float32Array, dims: number[]): Promise<Float32Array> {

@@ -1,7 +1,5 @@
 import {
   VitOptError,
-  decodeModel,
-  encodeModel,
   runPasses,
   type Model,
   type Pass,
@@ -159,7 +157,7 @@ export async function quantizeModel(
   model: Model,
   options: QuantizeModelOptions,
 ): Promise<QuantizedModel> {
-  const target = options.inPlace === true ? model : decodeModel(encodeModel(model));
+  const target = options.inPlace === true ? model : model.clone();
   const sourceSha256 =
     options.sourceSha256 ??
     (options.modelPath === undefined ? undefined : await sha256File(options.modelPath));
@@ -181,7 +179,7 @@ export async function quantizeModel(
       : (images.preprocess ??
         (await findImagePreprocessing(options.modelPath, images.preprocessOverrides)));
   const sampleLimit = errorReportSamples(options.errorReport);
-  const float = sampleLimit === undefined ? undefined : decodeModel(encodeModel(target));
+  const float = sampleLimit === undefined ? undefined : target.clone();
   // Made now, so that images the model cannot take are refused before any work; read only later.
   const samples =
     float === undefined || images === undefined

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeModel, encodeModel, type Model } from '@vit-opt/graph';
+import { type Model } from '@vit-opt/graph';
 import { loadPreprocessConfig, type InputFeeds } from '@vit-opt/eval/data';
 import { calibrate } from '../calibration/calibrate.js';
 import { imageFolderFeeds } from '../calibration/image-folder-feeds.js';
@@ -15,7 +15,7 @@ import { buildQuantizationReport, type QuantizationErrorReport } from './build-r
 import { formatReport } from './format-report.js';
 import type { TensorError } from './tensor-error.js';
 
-const copyOf = (model: Model): Model => decodeModel(encodeModel(model));
+const copyOf = (model: Model): Model => model.clone();
 const ofKind = (report: QuantizationErrorReport, kind: TensorError['kind']): TensorError[] =>
   report.tensors.filter((entry) => entry.kind === kind);
 const sqnrOf = (report: QuantizationErrorReport): number[] => report.tensors.map((entry) => entry.sqnrDb);

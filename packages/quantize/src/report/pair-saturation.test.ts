@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeModel, encodeModel, type Model } from '@vit-opt/graph';
+import { type Model } from '@vit-opt/graph';
 import type { InputFeeds } from '@vit-opt/eval/data';
 import { calibrate } from '../calibration/calibrate.js';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
@@ -8,7 +8,7 @@ import { fixtureTestData, loadFixture } from '../testing/fixtures.js';
 import { gemmModel, projectionsModel, seededValues } from '../testing/small-models.js';
 import { measurePairSaturation } from './pair-saturation.js';
 
-const copyOf = (model: Model): Model => decodeModel(encodeModel(model));
+const copyOf = (model: Model): Model => model.clone();
 const projectionSamples: InputFeeds[] = [{ x: { data: seededValues(2 * 8 * 16, 5, 4), dims: [2, 8, 16] } }];
 
 describe('measurePairSaturation', () => {

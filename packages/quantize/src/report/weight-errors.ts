@@ -1,6 +1,5 @@
-import { DataType, type Model, type Tensor } from '@vit-opt/graph';
+import { DataType, constantTensorOf, type Model, type Tensor } from '@vit-opt/graph';
 import {
-  constantWeight,
   findAttentionNodes,
   findWeightedNodes,
   matMulWeightData,
@@ -82,7 +81,7 @@ function storedWeight(quantizedModel: Model, match: WeightedMatch): StoredWeight
     return { restored, original: matMulWeightData(match) };
   }
   const value = quantizedModel.graph.value(name);
-  const half = value === undefined ? undefined : constantWeight(value);
+  const half = value === undefined ? undefined : constantTensorOf(value);
   if (half?.dtype === DataType.FLOAT16) {
     // float16 conversion keeps the weight as stored: a Gemm's transB and alpha stay attributes.
     return { restored: float16ToFloat32(half.typed(DataType.FLOAT16)), original: match.weight.float32() };

@@ -1,5 +1,5 @@
-import { DataType, type Model, type Node, type Value } from '@vit-opt/graph';
-import { constantWeight, type SkippedNode, type WeightedConv } from '../graph/weighted-nodes.js';
+import { constantTensorOf, DataType, type Model, type Node, type Value } from '@vit-opt/graph';
+import { type SkippedNode, type WeightedConv } from '../graph/weighted-nodes.js';
 import { canBeMatMul, type LinearUnit } from './linear-units.js';
 import type { StaticLayoutSettings } from './static-options.js';
 
@@ -27,7 +27,7 @@ export function findActivationMatMuls(
   for (const node of model.graph.nodes) {
     if (node.opType !== 'MatMul' || node.domain !== '' || weighted.has(node)) continue;
     const [a, b] = node.inputs;
-    if (a === undefined || b === undefined || constantWeight(a) !== undefined || constantWeight(b) !== undefined) continue;
+    if (a === undefined || b === undefined || constantTensorOf(a) !== undefined || constantTensorOf(b) !== undefined) continue;
     if (!isFloat(a) || !isFloat(b)) continue;
     const excluded = settings.excludeNodes.some((pattern) => pattern.test(node.name));
     const included = settings.includeNodes.length === 0 || settings.includeNodes.some((pattern) => pattern.test(node.name));
@@ -45,7 +45,7 @@ export function constantScaling(product: Value): FoldedScale | undefined {
   if (uses.length !== 1 || product.isGraphOutput || uses[0]!.index !== 0) return undefined;
   const node = uses[0]!.node;
   if ((node.opType !== 'Div' && node.opType !== 'Mul') || node.domain !== '' || node.outputs[0]?.isGraphOutput) return undefined;
-  const constant = node.inputs[1] === undefined ? undefined : constantWeight(node.inputs[1]);
+  const constant = node.inputs[1] === undefined ? undefined : constantTensorOf(node.inputs[1]);
   if (constant === undefined || constant.dtype !== DataType.FLOAT || constant.elementCount !== 1) return undefined;
   const c = constant.float32()[0]!;
   if (!Number.isFinite(c) || c === 0) return undefined;

@@ -1,5 +1,5 @@
-import { DataType, constantOf, type Node, type Tensor, type Value } from '@vit-opt/graph';
-import { constantWeight, type WeightedMatMul } from '../graph/weighted-nodes.js';
+import { constantTensorOf, DataType, constantOf, type Node, type Tensor, type Value } from '@vit-opt/graph';
+import { type WeightedMatMul } from '../graph/weighted-nodes.js';
 
 /**
  * How a linear is written. 'gemm': Gemm(A, DQ(W), DQ(bias int32)), which onnxruntime fuses into
@@ -28,7 +28,7 @@ export interface LinearUnit {
 export function linearUnit(match: WeightedMatMul, qdq: boolean): LinearUnit {
   const output = match.node.output(0);
   if (match.node.opType === 'Gemm') {
-    const c = match.bias === undefined ? undefined : constantWeight(match.bias.value);
+    const c = match.bias === undefined ? undefined : constantTensorOf(match.bias.value);
     const vector = c !== undefined && c.dtype === DataType.FLOAT && isVectorOf(c, match.n);
     const bias = vector ? c.float32().map((v) => v * match.bias!.beta) : undefined;
     return { match, form: 'gemm', biasAdd: undefined, bias, output };

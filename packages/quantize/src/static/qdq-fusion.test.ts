@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeModel, encodeModel } from '@vit-opt/graph';
 import { loadPreprocessConfig } from '@vit-opt/eval/data';
 import { calibrate } from '../calibration/calibrate.js';
 import { imageFolderFeeds } from '../calibration/image-folder-feeds.js';
@@ -30,7 +29,7 @@ describe.each(FIXTURE_NAMES)('what onnxruntime makes of the QDQ model of %s', (n
       workers: 1,
     });
     const ranges = await calibrate(float, calibration.feeds, { quantizeActivationMatMuls });
-    const quantized = decodeModel(encodeModel(float));
+    const quantized = float.clone();
     const report = quantizeStatic(quantized, ranges, { quantizeActivationMatMuls });
     const path = join(scratch, `${name}-${quantizeActivationMatMuls}.optimized.onnx`);
     await createSession(quantized, { optimizedModelPath: path });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataType, Model, decodeModel, encodeModel, runPasses } from '@vit-opt/graph';
+import { DataType, Model, encodeModel, runPasses } from '@vit-opt/graph';
 import type { InputFeeds } from '@vit-opt/eval/data';
 import { calibrate } from '../calibration/calibrate.js';
 import type { ActivationRanges } from '../calibration/activation-ranges.js';
@@ -17,7 +17,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'vit-opt-quantize-static-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function copy(model: Model): Model {
-  return decodeModel(encodeModel(model));
+  return model.clone();
 }
 
 function* seededBatches(dims: readonly number[], count: number): Generator<InputFeeds> {

@@ -1,6 +1,6 @@
-import { VitOptError, cleanup, definePass, type Model, type Node, type Pass, type Value } from '@vit-opt/graph';
+import { constantTensorOf, VitOptError, cleanup, definePass, type Model, type Node, type Pass, type Value } from '@vit-opt/graph';
 import type { ActivationRanges, TensorRange } from '../calibration/activation-ranges.js';
-import { constantWeight, matMulWeightData, type SkippedNode } from '../graph/weighted-nodes.js';
+import { matMulWeightData, type SkippedNode } from '../graph/weighted-nodes.js';
 import { initializerBytes } from '../graph/rewrite.js';
 import { assertNotQuantized, assertOpset, nothingToQuantizeError } from '../model-checks.js';
 import { settingsForRecipe } from '../options/mode-options.js';
@@ -197,13 +197,13 @@ function quantizeWeights(layout: QdqLayout, settings: StaticQuantizationSettings
   for (const attention of layout.attentions) {
     if (weights.has(attention.weightValue)) continue;
     const channelAxis = settings.perChannel ? 1 : undefined;
-    const data = constantWeight(attention.weightValue)!.float32();
+    const data = constantTensorOf(attention.weightValue)!.float32();
     weights.set(attention.weightValue, quantizeInt8Weight(data, attention.weight.dims, { ...scheme, channelAxis }));
   }
   for (const conv of layout.convolutions) {
     if (weights.has(conv.weightValue)) continue;
     const channelAxis = settings.perChannel ? 0 : undefined;
-    const data = constantWeight(conv.weightValue)!.float32();
+    const data = constantTensorOf(conv.weightValue)!.float32();
     weights.set(conv.weightValue, quantizeInt8Weight(data, conv.weight.dims, { ...scheme, channelAxis }));
   }
   return weights;

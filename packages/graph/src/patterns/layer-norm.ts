@@ -8,6 +8,7 @@ import {
   sourceOf,
   splitConstantOperand,
 } from './graph-walk.js';
+import { LAYOUT_OPS } from './op-traits.js';
 
 /** A LayerNorm: one LayerNormalization node, or the ops an older opset export spells it with. */
 export interface LayerNormMatch {
@@ -25,15 +26,6 @@ export interface LayerNormMatch {
   readonly axes: readonly number[] | undefined;
 }
 
-/** LayerNorm as JSON: its style and node names. */
-export interface LayerNorm {
-  style: 'fused' | 'decomposed';
-  nodes: string[];
-}
-
-/** Ops that move data around between a LayerNorm and the projection it feeds (past copies). */
-const LAYOUT_OPS = ['Transpose', 'Reshape', 'Cast', 'Flatten', 'Squeeze', 'Unsqueeze'];
-
 /**
  * The LayerNorm whose result reaches `value` through layout ops only, or through `poolingOps` too
  * (the token pooling before a classifier).
@@ -50,10 +42,6 @@ export function layerNormBefore(
     current = isOp(producer, ...LAYOUT_OPS, ...poolingOps) ? producer.inputs[0] : undefined;
   }
   return undefined;
-}
-
-export function describeLayerNorm(match: LayerNormMatch): LayerNorm {
-  return { style: match.style, nodes: match.nodes.map((n) => n.name) };
 }
 
 /**

@@ -3,9 +3,7 @@ import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import { isOp, producerOf } from './graph-walk.js';
 import { linearProducing, type LinearMatch } from './linear-layer.js';
-
-/** Ops a model may apply to the logits before returning them (copies are looked through). */
-const OUTPUT_OPS = ['Cast', 'Softmax', 'LogSoftmax', 'Reshape', 'Flatten', 'Squeeze'];
+import { LOGIT_OUTPUT_OPS } from './op-traits.js';
 
 /**
  * The classification head: the Linear that produces the first graph output able to be traced back
@@ -25,7 +23,7 @@ function linearBefore(value: Value): LinearMatch | undefined {
     const linear = linearProducing(current);
     if (linear !== undefined) return linear;
     const producer = producerOf(current);
-    current = isOp(producer, ...OUTPUT_OPS) ? producer.inputs[0] : undefined;
+    current = isOp(producer, ...LOGIT_OUTPUT_OPS) ? producer.inputs[0] : undefined;
   }
   return undefined;
 }

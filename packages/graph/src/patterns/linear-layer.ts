@@ -23,20 +23,6 @@ export interface LinearMatch {
   readonly output: Value;
 }
 
-/** A Linear layer in the JSON summary, by node and initializer names. */
-export interface LinearLayer {
-  /** The MatMul or Gemm node. */
-  node: string;
-  op: string;
-  weight: string;
-  /** The bias value (a Gemm's input C, or the constant of the Add after a MatMul). */
-  bias: string | null;
-  /** The Add node applying the bias after a MatMul; null for a Gemm or no bias. */
-  biasNode: string | null;
-  inFeatures: number;
-  outFeatures: number;
-}
-
 /** The Linear layer `node` is the core of, when it multiplies by a constant 2-D weight. */
 export function linearMatchOf(node: Node | undefined): LinearMatch | undefined {
   if (isOp(node, 'MatMul')) return matmulLinear(node);
@@ -55,18 +41,6 @@ export function linearProducing(value: Value | undefined): LinearMatch | undefin
     if (linear?.biasAdd === producer) return linear;
   }
   return undefined;
-}
-
-export function describeLinear(linear: LinearMatch): LinearLayer {
-  return {
-    node: linear.node.name,
-    op: linear.node.opType,
-    weight: linear.weight.name,
-    bias: linear.bias?.name ?? null,
-    biasNode: linear.biasAdd?.name ?? null,
-    inFeatures: linear.inFeatures,
-    outFeatures: linear.outFeatures,
-  };
 }
 
 function matmulLinear(node: Node): LinearMatch | undefined {

@@ -16,6 +16,7 @@ import {
   variableInputs,
 } from './graph-walk.js';
 import { linearMatchOf, linearProducing, type LinearMatch } from './linear-layer.js';
+import { HEAD_MERGE_OPS, PROBABILITY_PATH_OPS, PROJECTION_PATH_OPS, QKV_CUT_OPS } from './op-traits.js';
 
 /** Separate query/key/value projections (Hugging Face), or one packed in-projection (torchvision). */
 export type AttentionStyle = 'separate_qkv' | 'fused_qkv';
@@ -39,6 +40,15 @@ export interface AttentionMatch {
   /** Whether something (a mask, a relative-position bias) is added to the scores before Softmax. */
   readonly addsToScores: boolean;
   readonly layout: HeadLayout | undefined;
+  /**
+   * The Reshapes that split q, k and v into heads (in that order, each once): their shape inputs,
+   * constants or Shape→Gather→Concat chains, hold the head count.
+   */
+  readonly headSplits: readonly Node[];
+  /** The Slice, Split or Gather nodes that cut a packed projection into q, k and v; [] for separate ones. */
+  readonly qkvCuts: readonly Node[];
+  /** The Reshape that merges the heads back into one `width`-wide axis before the output projection. */
+  readonly headMerge: Node | undefined;
 }
 
 /** Every self-attention block, found from its Softmax, in graph order. */
@@ -70,6 +80,10 @@ function matchAttention(softmax: Node): AttentionMatch | undefined {
     trace.reshapes.map(headCluesOfSplitReshape),
   );
   const scale = product([scores.scale, query.scale, key.scale]);
+  const headSplits = unique([query, key, value].flatMap((trace) => trace.reshapes));
+  const qkvCuts =
+    style === 'fused_qkv' ? unique([query, key, value].flatMap((trace) => trace.cuts)) : [];
+  const after = outputProjectionAfter(context.output(0));
   const layout = resolveHeadLayout(width, {
     heads: reshapeClues.flatMap((c) => c.heads),
     headDims: reshapeClues.flatMap((c) => c.headDims),
@@ -83,12 +97,19 @@ function matchAttention(softmax: Node): AttentionMatch | undefined {
     query: query.linear,
     key: key.linear,
     value: value.linear,
-    output: outputProjectionAfter(context.output(0)),
+    output: after?.linear,
     width,
     scale,
     addsToScores: scores.addsToScores,
     layout,
+    headSplits,
+    qkvCuts,
+    headMerge: after?.reshapes.at(-1),
   };
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
 }
 
 /** Walks never go further than a few ops: exports put little between these anchors. */
@@ -133,7 +154,7 @@ function contextAfter(softmax: Node): Node | undefined {
     if (uses.length !== 1) return undefined;
     const { node, index } = uses[0]!;
     if (isOp(node, 'MatMul')) return index === 0 ? node : undefined;
-    if (!isOp(node, 'Cast', 'Identity', 'Dropout')) return undefined;
+    if (!isOp(node, ...PROBABILITY_PATH_OPS)) return undefined;
     current = node.outputs[0];
   }
   return undefined;
@@ -157,27 +178,15 @@ interface ProjectionTrace {
   readonly linear: LinearMatch;
   /** The Reshapes on the way, which split the projection into heads. */
   readonly reshapes: readonly Node[];
+  /** The nodes on the way that cut a packed projection (Slice, Split, Gather). */
+  readonly cuts: readonly Node[];
   readonly scale: number | undefined;
 }
-
-/** Ops between a q/k/v projection and the attention MatMuls: head split, slicing, scaling. */
-const PROJECTION_PATH_OPS = [
-  'Reshape',
-  'Transpose',
-  'Slice',
-  'Split',
-  'Gather',
-  'Squeeze',
-  'Unsqueeze',
-  'Cast',
-  'Mul',
-  'Div',
-];
 
 /** Back from a q/k/v operand of an attention MatMul to the Linear that projected it. */
 function traceProjection(value: Value, depth: number): ProjectionTrace | undefined {
   const linear = linearProducing(value);
-  if (linear !== undefined) return { linear, reshapes: [], scale: 1 };
+  if (linear !== undefined) return { linear, reshapes: [], cuts: [], scale: 1 };
   const node = producerOf(value);
   if (depth >= MAX_PATH_OPS || !isOp(node, ...PROJECTION_PATH_OPS)) return undefined;
   let scale: number | undefined = 1;
@@ -195,22 +204,27 @@ function traceProjection(value: Value, depth: number): ProjectionTrace | undefin
     return {
       linear: found.linear,
       reshapes: isOp(node, 'Reshape') ? [node, ...found.reshapes] : found.reshapes,
+      cuts: isOp(node, ...QKV_CUT_OPS) ? [node, ...found.cuts] : found.cuts,
       scale: product([scale, found.scale]),
     };
   }
   return undefined;
 }
 
-/** The Linear that projects the merged heads back to the hidden size. */
-function outputProjectionAfter(context: Value): LinearMatch | undefined {
+/** The Linear that projects the merged heads back to the hidden size, and the Reshapes before it. */
+function outputProjectionAfter(
+  context: Value,
+): { linear: LinearMatch; reshapes: Node[] } | undefined {
+  const reshapes: Node[] = [];
   let current: Value | undefined = context;
   for (let step = 0; current !== undefined && step < MAX_PATH_OPS; step++) {
     const uses = dataUses(current);
     if (uses.length !== 1 || uses[0]!.index !== 0) return undefined;
     const node = uses[0]!.node;
     const linear = linearMatchOf(node);
-    if (linear !== undefined) return linear;
-    if (!isOp(node, 'Transpose', 'Reshape', 'Cast', 'Identity', 'Flatten')) return undefined;
+    if (linear !== undefined) return { linear, reshapes };
+    if (!isOp(node, ...HEAD_MERGE_OPS)) return undefined;
+    if (isOp(node, 'Reshape')) reshapes.push(node);
     current = node.outputs[0];
   }
   return undefined;

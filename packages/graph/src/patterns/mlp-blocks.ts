@@ -3,6 +3,8 @@ import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import { isOp, producerOf, variableInputs } from './graph-walk.js';
 import { linearMatchOf, linearProducing, type LinearMatch } from './linear-layer.js';
+import { findAttentionBlocks } from './attention-blocks.js';
+import { ACTIVATION_ARITHMETIC_OPS, NONLINEAR_OPS } from './op-traits.js';
 
 /** fc1 → activation → fc2. */
 export interface MlpMatch {
@@ -10,19 +12,6 @@ export interface MlpMatch {
   readonly fc2: LinearMatch;
 }
 
-/** Ops that are nonlinear on their own: GELU (fused, Erf or tanh form), SiLU, ReLU. */
-const NONLINEAR_OPS = [
-  'Gelu',
-  'FastGelu',
-  'BiasGelu',
-  'QuickGelu',
-  'Erf',
-  'Tanh',
-  'Sigmoid',
-  'Relu',
-];
-/** The arithmetic that spells out an activation around those ops. */
-const ACTIVATION_ARITHMETIC_OPS = ['Mul', 'Div', 'Add', 'Pow', 'Cast'];
 /** GELU written with Erf is 5 ops deep, its tanh form 8. */
 const MAX_ACTIVATION_DEPTH = 10;
 
@@ -30,7 +19,10 @@ const MAX_ACTIVATION_DEPTH = 10;
  * Pairs of Linear layers joined by an activation and nothing else, in graph order of fc2. Layers in
  * `claimed` (attention projections) are never part of an MLP.
  */
-export function findMlpBlocks(graph: Graph, claimed: ReadonlySet<Node>): MlpMatch[] {
+export function findMlpBlocks(
+  graph: Graph,
+  claimed: ReadonlySet<Node> = attentionProjections(graph),
+): MlpMatch[] {
   const blocks: MlpMatch[] = [];
   for (const node of graph.nodes) {
     const fc2 = claimed.has(node) ? undefined : linearMatchOf(node);
@@ -72,4 +64,13 @@ function linearBehindActivation(value: Value | undefined): LinearMatch | undefin
   visit(value, 0);
   if (escaped || !sawNonlinearity || sources.size !== 1) return undefined;
   return linearMatchOf([...sources][0]);
+}
+
+function attentionProjections(graph: Graph): Set<Node> {
+  const nodes = new Set<Node>();
+  for (const block of findAttentionBlocks(graph)) {
+    for (const linear of [block.query, block.key, block.value, block.output])
+      if (linear !== undefined) nodes.add(linear.node);
+  }
+  return nodes;
 }

@@ -1,0 +1,2 @@
+export { HF, TINY, TORCHVISION, VitBuilder, buildVit } from './vit-builder.js';
+export type { ExportStyle, VitShape } from './vit-builder.js';
