@@ -1,10 +1,21 @@
 export { VitOptError, isVitOptError } from './errors.js';
 export type { VitOptErrorCode, VitOptErrorOptions } from './errors.js';
-export { writeFileAtomic, temporaryPathFor, describeFsError } from './io/atomic-write.js';
+export {
+  writeFileAtomic,
+  temporaryPathFor,
+  describeFsError,
+  stageFile,
+  commitStagedFiles,
+  removeStaleTemporaryFiles,
+} from './io/atomic-write.js';
+export type { StagedFile } from './io/atomic-write.js';
 export { decodeModel, decodeTensor } from './io/decode.js';
 export type { DecodeOptions } from './io/decode.js';
 export { encodeModel, encodeTensor } from './io/encode.js';
-export { loadModel, readModelBytes, saveModel } from './io/model-file.js';
+export { loadModel, readModelBytes, saveModel, stageModel } from './io/model-file.js';
+export { readRegularFile, readRegularFileAsync } from './io/regular-file.js';
+export type { ReadRegularFileOptions } from './io/regular-file.js';
+export { describeFileKind } from './io/file-kind.js';
 export type { LoadOptions, SaveOptions } from './io/model-file.js';
 export { DataType, dataTypeInfo, dataTypeName, byteLengthOf, elementCountOf } from './ir/dtype.js';
 export type { DataTypeInfo, NumericTypedArray, TypedArrayByDataType } from './ir/dtype.js';

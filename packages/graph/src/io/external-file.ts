@@ -11,16 +11,9 @@ import {
 import { isAbsolute, relative, sep } from 'node:path';
 import { VitOptError } from '../errors.js';
 import { describeFsError } from './atomic-write.js';
+import { describeFileKind } from './file-kind.js';
 
-/** What a file that is not a regular file is, for messages ("a FIFO (named pipe)"). */
-export function describeFileKind(stats: Stats): string {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a FIFO (named pipe)';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isBlockDevice()) return 'a block device';
-  if (stats.isSocket()) return 'a socket';
-  return stats.isFile() ? 'a regular file' : 'not a regular file';
-}
+export { describeFileKind };
 
 /** Whether `path` lies strictly inside the folder `root` (both already resolved). */
 export function isInsideFolder(root: string, path: string): boolean {

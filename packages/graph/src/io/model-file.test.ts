@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
 import { decodeModel } from './decode.js';
 import { encodeModel } from './encode.js';
-import { loadModel, saveModel } from './model-file.js';
+import { loadModel, saveModel, stageModel } from './model-file.js';
 import { onnxType } from './proto.js';
 
 function linearModel(weightCount = 64): Model {
@@ -77,7 +77,9 @@ describe('loading and saving models', () => {
     const dir = tempDir();
     const path = join(dir, 'model.onnx');
     saveModel(linearModel(4096), path, { externalData: true, externalDataThresholdBytes: 1024 });
-    expect(readdirSync(dir).sort()).toEqual(['model.onnx', 'model.onnx.data']);
+    const [modelFile, dataFile, ...rest] = readdirSync(dir).sort();
+    expect([modelFile, rest]).toEqual(['model.onnx', []]);
+    expect(dataFile).toMatch(/^model\.onnx\.[0-9a-f]{8}\.data$/);
     expect(statSync(path).size).toBeLessThan(1024);
     const loaded = loadModel(path);
     const w = loaded.graph.value('w')!.initializer!;
@@ -87,6 +89,60 @@ describe('loading and saving models', () => {
     const inline = join(dir, 'inline.onnx');
     saveModel(loaded, inline, { externalData: false });
     expect(loadModel(inline).graph.value('w')!.initializer!.isExternal).toBe(false);
+  });
+
+  it('gives each save its own side file, and removes the one of the model it replaced', () => {
+    const dir = tempDir();
+    const path = join(dir, 'model.onnx');
+    saveModel(linearModel(4096), path, { externalData: true });
+    const first = readdirSync(dir).filter((name) => name.endsWith('.data'));
+    saveModel(linearModel(4096), path, { externalData: true });
+    const second = readdirSync(dir).filter((name) => name.endsWith('.data'));
+    expect(second).toHaveLength(1);
+    expect(second).not.toEqual(first);
+    saveModel(linearModel(4096), path, { externalData: false });
+    expect(readdirSync(dir)).toEqual(['model.onnx']);
+  });
+
+  it('leaves two writers of one path with one writer’s model and that writer’s data, whichever commits last', () => {
+    const dir = tempDir();
+    const path = join(dir, 'model.onnx');
+    const weightsOf = (scale: number) => {
+      const model = linearModel(4096);
+      const w = model.graph.value('w')!;
+      model.graph.setInitializer(w, Tensor.fromArray({ dtype: DataType.FLOAT, dims: [8, 512] }, new Float32Array(4096).fill(scale)));
+      return model;
+    };
+    for (const [first, second] of [[1, 2], [2, 1]] as const) {
+      const a = stageModel(weightsOf(first), path, { externalData: true });
+      const b = stageModel(weightsOf(second), path, { externalData: true });
+      a.commit();
+      b.commit();
+      expect(loadModel(path).graph.value('w')!.initializer!.float32()[100]).toBe(second);
+    }
+    expect(readdirSync(dir).filter((name) => !name.endsWith('.data'))).toEqual(['model.onnx']);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.data'))).toHaveLength(1);
+  });
+
+  it('removes the temp files a killed writer of the same path left, not those of a live one', () => {
+    const dir = tempDir();
+    const path = join(dir, 'model.onnx');
+    const dead = '.model.onnx.tmp-2147483646-lq2k3j-8f2a1c';
+    const deadData = `${dead}.data`;
+    const live = `.model.onnx.tmp-${process.pid}-lq2k3j-77aa11`;
+    for (const name of [dead, deadData, live, '.other.onnx.tmp-2147483646-a-b']) writeFileSync(join(dir, name), 'partial');
+    saveModel(linearModel(), path);
+    expect(readdirSync(dir).sort()).toEqual([live, '.other.onnx.tmp-2147483646-a-b', 'model.onnx'].sort());
+  });
+
+  it('refuses to replace what is not a regular file (a FIFO, a directory), writing nothing', () => {
+    const dir = tempDir();
+    const pipe = join(dir, 'pipe.onnx');
+    execFileSync('mkfifo', [pipe]);
+    expect(() => saveModel(linearModel(), pipe)).toThrow(`is a FIFO (named pipe), not a file to replace`);
+    mkdirSync(join(dir, 'folder.onnx'));
+    expect(() => saveModel(linearModel(), join(dir, 'folder.onnx'))).toThrow('is a directory, not a file to replace');
+    expect(readdirSync(dir).sort()).toEqual(['folder.onnx', 'pipe.onnx']);
   });
 
   it('refuses external data locations outside the model folder', () => {

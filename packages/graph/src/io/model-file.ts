@@ -1,17 +1,22 @@
-import { constants, fstatSync, readSync, renameSync, statSync, type Stats } from 'node:fs';
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { VitOptError } from '../errors.js';
 import type { Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
 import {
+  assertReplaceable,
+  commitStagedFiles,
   describeFsError,
   removeIfPresent,
+  removeStaleTemporaryFiles,
+  stageFile,
+  stagedRename,
   temporaryPathFor,
-  writeFileAtomic,
+  type StagedFile,
 } from './atomic-write.js';
 import { decodeModel } from './decode.js';
-import { describeFileKind } from './external-file.js';
+import { readRegularFile } from './regular-file.js';
 import { encodeModel, type TensorPlacement } from './encode.js';
 
 export interface LoadOptions {
@@ -42,48 +47,11 @@ export function loadModel(path: string, options: LoadOptions = {}): Model {
  * size the file had when opened.
  */
 export function readModelBytes(path: string): Buffer {
-  const unreadable = (error: unknown): VitOptError => {
-    const code = (error as NodeJS.ErrnoException).code;
-    return new VitOptError(
-      code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
-      code === 'ENOENT' ? 'no such file' : `cannot read the file (${describeFsError(error)})`,
-      { subject: path, cause: error },
-    );
-  };
-  const refuseKind = (stats: Stats): VitOptError =>
-    new VitOptError('FILE_UNREADABLE', `is ${describeFileKind(stats)}, not an ONNX model file`, {
-      subject: path,
-    });
-  let stats: Stats;
-  try {
-    stats = statSync(path);
-  } catch (error) {
-    throw unreadable(error);
-  }
-  if (!stats.isFile()) throw refuseKind(stats);
-  if (stats.size === 0) {
+  const bytes = readRegularFile(path, { what: 'an ONNX model file' });
+  if (bytes.byteLength === 0) {
     throw new VitOptError('EMPTY_FILE', 'the file is empty, not an ONNX model', { subject: path });
   }
-  let fd: number | undefined;
-  try {
-    // O_NONBLOCK: a file swapped for a FIFO since the stat must not make the open wait.
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    const opened = fstatSync(fd);
-    if (!opened.isFile()) throw refuseKind(opened);
-    const bytes = Buffer.allocUnsafe(opened.size);
-    let done = 0;
-    while (done < bytes.byteLength) {
-      const n = readSync(fd, bytes, done, bytes.byteLength - done, done);
-      if (n === 0) break;
-      done += n;
-    }
-    return done === bytes.byteLength ? bytes : bytes.subarray(0, done);
-  } catch (error) {
-    if (error instanceof VitOptError) throw error;
-    throw unreadable(error);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  return bytes;
 }
 
 export interface SaveOptions {
@@ -92,7 +60,11 @@ export interface SaveOptions {
    * model already kept data externally or when inline it would pass protobuf's 2 GB limit.
    */
   externalData?: boolean | 'auto';
-  /** Side file name, relative to the model's folder. Default: `<model file name>.data`. */
+  /**
+   * Side file name, relative to the model's folder. Default: `<model file name>.<8 hex>.data`, a
+   * name of this save alone, so that two writers of one path never pair one's model with the
+   * other's data.
+   */
   externalDataLocation?: string;
   /** Tensors of at least this many bytes go to the side file. Default 1024. */
   externalDataThresholdBytes?: number;
@@ -108,19 +80,32 @@ const EXTERNAL_ALIGNMENT = 4096;
  * files and renamed into place, so a failed or interrupted save never leaves a half-written model.
  */
 export function saveModel(model: Model, path: string, options: SaveOptions = {}): void {
+  stageModel(model, path, options).commit();
+}
+
+/**
+ * saveModel up to the renames: the model (and its side file) written in full to temp files beside
+ * `path`, committed by `commit()`. The side file gets a name of its own (see SaveOptions), renamed
+ * into place before the model that names it; the side file of the model replaced is removed after,
+ * if it is one saveModel named (`<name>.data`, `<name>.<8 hex>.data`).
+ */
+export function stageModel(model: Model, path: string, options: SaveOptions = {}): StagedFile {
   const tensors = collectTensors(model);
   if (!useExternalData(tensors, options.externalData ?? 'auto')) {
-    writeFileAtomic(path, encodeModel(model));
-    return;
+    return replacingSideFiles(path, [stageFile(path, encodeModel(model))], new Set());
   }
-  const location = options.externalDataLocation ?? `${basename(path)}.data`;
+  const location = options.externalDataLocation ?? `${basename(path)}.${randomBytes(4).toString('hex')}.data`;
   const threshold = options.externalDataThresholdBytes ?? 1024;
   const dataPath = join(dirname(path), location);
-  const dataTemp = temporaryPathFor(dataPath);
+  // Named after the model, so that the next save of `path` finds it if this one is killed.
+  const dataTemp = `${temporaryPathFor(path)}.data`;
   let fd: number | undefined;
   try {
+    assertReplaceable(path);
+    assertReplaceable(dataPath);
     mkdirSync(dirname(dataPath), { recursive: true });
-    fd = openSync(dataTemp, 'w');
+    removeStaleTemporaryFiles(path);
+    fd = openSync(dataTemp, 'wx');
     const offsets = new Map<Tensor, number>();
     let offset = 0;
     for (const tensor of tensors) {
@@ -148,9 +133,8 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
         ];
       },
     };
-    const encoded = encodeModel(model, placement);
-    renameSync(dataTemp, dataPath);
-    writeFileAtomic(path, encoded);
+    const staged = stageFile(path, encodeModel(model, placement));
+    return replacingSideFiles(path, [stagedRename(dataTemp, dataPath), staged], new Set([location]));
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     removeIfPresent(dataTemp);
@@ -164,6 +148,55 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
       },
     );
   }
+}
+
+/**
+ * The staged files (side file first, model last) as one: committing renames them in order, then
+ * removes the side files the replaced model named and this one does not.
+ */
+function replacingSideFiles(path: string, files: StagedFile[], kept: ReadonlySet<string>): StagedFile {
+  const model = files[files.length - 1]!;
+  return {
+    path,
+    temporaryPath: model.temporaryPath,
+    commit(): void {
+      const replaced = sideFilesOf(path).filter((location) => !kept.has(location));
+      commitStagedFiles(files);
+      for (const location of replaced) removeIfPresent(join(dirname(path), location));
+    },
+    discard(): void {
+      for (const file of files) file.discard();
+    },
+  };
+}
+
+/** A model with external data is small; a larger file is (nearly) all inline weights. */
+const SIDE_FILE_SCAN_LIMIT_BYTES = 64 * 1024 ** 2;
+
+/**
+ * The side files the model now at `path` keeps data in, among the names saveModel gives
+ * (`<name>.data`, `<name>.<8 hex>.data`): those it may remove once it has replaced that model.
+ * Other names may be shared with other models and are never touched.
+ */
+function sideFilesOf(path: string): string[] {
+  const own = new RegExp(`^${escapeRegExp(basename(path))}(\\.[0-9a-f]{8})?\\.data$`);
+  try {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats === undefined || !stats.isFile() || stats.size > SIDE_FILE_SCAN_LIMIT_BYTES) return [];
+    const model = decodeModel(readFileSync(path), { validate: false, baseDir: dirname(path) });
+    const locations = new Set<string>();
+    for (const tensor of collectTensors(model)) {
+      const location = tensor.externalLocation?.location;
+      if (location !== undefined && own.test(location)) locations.add(location);
+    }
+    return [...locations];
+  } catch {
+    return [];
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function useExternalData(tensors: readonly Tensor[], choice: boolean | 'auto'): boolean {
