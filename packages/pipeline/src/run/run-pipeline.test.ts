@@ -11,7 +11,7 @@ const MODEL = join(REPO, 'fixtures/models/vit-tiny-hf/model.onnx');
 const VAL = join(REPO, 'fixtures/data/fashion-mnist/val');
 const CALIB = join(REPO, 'fixtures/data/fashion-mnist/calib');
 
-/** Three variants of the tiny fixture, measured briefly: 100 images, 5 timed runs on 1 thread. */
+/** Three variants of the tiny fixture, measured briefly: 100 images, 5 timed runs, 1 and 2 threads. */
 function pipeline(
   change: { int8?: Record<string, unknown>; evalLimit?: number } = {},
 ): PipelineConfig {
@@ -19,7 +19,7 @@ function pipeline(
     model: MODEL,
     data: { validation: VAL, calibration: CALIB },
     eval: { limit: change.evalLimit ?? 100, batchSize: 50 },
-    bench: { runs: 5, warmupRuns: 1, threads: [1] },
+    bench: { runs: 5, warmupRuns: 1, threads: [1, 2] },
     variants: [
       { name: 'baseline', kind: 'baseline', options: {} },
       { name: 'int8', kind: 'dynamic', options: change.int8 ?? {} },
@@ -82,6 +82,12 @@ describe('runPipeline', () => {
     expect(int8.metrics.item_count).toBe(100);
     expect(first.variants[1]!.top1Delta).toBeTypeOf('number');
     expect(first.variants[0]!.top1Delta).toBeNull();
+    // The latency the summary gives is the one the report shows: batch 1 at the most threads.
+    const bench = JSON.parse(readFileSync(join(out, 'variants/int8/bench.json'), 'utf8'));
+    const twoThreads = bench.bench.measurements.find(
+      (m: { intra_op_threads: number }) => m.intra_op_threads === 2,
+    );
+    expect(first.variants[1]!.latencyP50Ms).toBe(twoThreads.latency.p50_ms);
     expect(first.report.rendered).toBe(true);
     const html = readFileSync(join(out, 'report/report.html'), 'utf8');
     expect(html.match(/<tr class="variant/g)).toHaveLength(3);
