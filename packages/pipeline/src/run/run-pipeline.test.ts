@@ -11,7 +11,7 @@ const MODEL = join(REPO, 'fixtures/models/vit-tiny-hf/model.onnx');
 const VAL = join(REPO, 'fixtures/data/fashion-mnist/val');
 const CALIB = join(REPO, 'fixtures/data/fashion-mnist/calib');
 
-/** Three variants of the tiny fixture, measured briefly: 100 images, 5 timed runs, 1 and 2 threads. */
+/** Three variants of the tiny fixture, measured briefly: 100 images, 5 runs on 1 and 2 threads. */
 function pipeline(
   change: { int8?: Record<string, unknown>; evalLimit?: number } = {},
 ): PipelineConfig {
