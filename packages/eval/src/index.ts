@@ -4,7 +4,7 @@ export * from './results/index.js';
 export * from './speed/index.js';
 export * from './evaluate/index.js';
 export { createOnnxRuntimeEvaluator } from './runtime/constant-evaluator.js';
-export { InnerTensorSession } from './runtime/inner-tensor-session.js';
+export { InnerTensorSession, createTensorProbe } from './runtime/inner-tensor-session.js';
 export type {
   InnerTensorFeed,
   InnerTensorSessionOptions,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decodeTensor, loadModel } from '@vit-opt/graph';
 import { describe, expect, it } from 'vitest';
-import { InnerTensorSession } from './inner-tensor-session.js';
+import { InnerTensorSession, createTensorProbe } from './inner-tensor-session.js';
 
 const fixture = (path: string): string =>
   fileURLToPath(new URL(`../../../../fixtures/models/vit-tiny-hf/${path}`, import.meta.url));
@@ -32,6 +32,16 @@ describe('InnerTensorSession', () => {
       await session.dispose();
     }
     expect(model.graph.outputs.map((v) => v.name)).toEqual(outputsBefore);
+  });
+
+  it('serves as graph’s TensorProbe: named tensors with their dims', async () => {
+    const session = await createTensorProbe({ threads: 1 })(model, [patchEmbedding]);
+    try {
+      const values = await session.run(feeds);
+      expect(values.get(patchEmbedding)!.dims).toEqual([4, 64, 4, 4]);
+    } finally {
+      await session.dispose();
+    }
   });
 
   it('names a tensor the model does not have', async () => {

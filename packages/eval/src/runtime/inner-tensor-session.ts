@@ -1,5 +1,12 @@
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { VitOptError, encodeModel, type Model, type Value } from '@vit-opt/graph';
+import {
+  VitOptError,
+  encodeModel,
+  type Model,
+  type TensorProbe,
+  type TensorProbeSession,
+  type Value,
+} from '@vit-opt/graph';
 
 /** One input of a run: float32 values, or float16 bit patterns for a float16 input. */
 export interface InnerTensorFeed {
@@ -12,6 +19,7 @@ export interface InnerTensorFeed {
 export interface InnerTensorValue {
   readonly type: string;
   readonly data: unknown;
+  readonly dims: readonly number[];
 }
 
 export interface InnerTensorSessionOptions {
@@ -24,7 +32,7 @@ export interface InnerTensorSessionOptions {
  * run returns them: what calibration and the quantization error report read. The model is
  * encoded with the extra outputs in memory (never written to disk) and left as it was.
  */
-export class InnerTensorSession {
+export class InnerTensorSession implements TensorProbeSession {
   readonly #session: InferenceSession;
   readonly tensorNames: readonly string[];
 
@@ -68,7 +76,7 @@ export class InnerTensorSession {
     const values = new Map<string, InnerTensorValue>();
     for (const name of this.tensorNames) {
       const output = outputs[name]!;
-      values.set(name, { type: output.type, data: output.data });
+      values.set(name, { type: output.type, data: output.data, dims: output.dims });
     }
     return values;
   }
@@ -100,4 +108,9 @@ function encodeWithOutputs(model: Model, tensorNames: readonly string[]): Uint8A
   } finally {
     graph.outputs.length = outputCount;
   }
+}
+
+/** graph's TensorProbe on onnxruntime (CPU): an InnerTensorSession per opened model. */
+export function createTensorProbe(options: InnerTensorSessionOptions = {}): TensorProbe {
+  return (model, tensorNames) => InnerTensorSession.open(model, tensorNames, options);
 }

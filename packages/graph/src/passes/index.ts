@@ -1,5 +1,11 @@
 export { definePass, changed } from './pass.js';
 export type { Pass, PassContext, PassResult, ConstantEvaluator } from './pass.js';
+export type {
+  ProbeFeed,
+  ProbedTensor,
+  TensorProbe,
+  TensorProbeSession,
+} from './tensor-probe.js';
 export { runPasses } from './manager.js';
 export type { PassRunReport, PassStep, RunPassesOptions } from './manager.js';
 export { validateModel, assertValidModel, validationError, LOAD_CHECKS } from './validate.js';

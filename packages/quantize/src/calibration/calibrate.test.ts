@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { TensorProbe } from '@vit-opt/graph';
+import { createTensorProbe } from '@vit-opt/eval';
 import type { InputFeeds } from '@vit-opt/eval/data';
 import { fixtureTestData, loadFixture } from '../testing/fixtures.js';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
@@ -25,6 +27,18 @@ describe('calibrate', () => {
     // The model input's range is the inputs' own.
     expect(ranges.tensors.x!.max).toBeLessThanOrEqual(1);
     expect(ranges.tensors.x!.max).toBeGreaterThan(0.9);
+  });
+
+  it('runs the model through the tensor probe it is given', async () => {
+    const opened: string[][] = [];
+    const onnxruntime = createTensorProbe({ threads: 1 });
+    const probe: TensorProbe = (model, names) => {
+      opened.push([...names]);
+      return onnxruntime(model, names);
+    };
+    const ranges = await calibrate(projectionsModel(), projectionBatches(2), { probe });
+    expect(opened).toEqual([Object.keys(ranges.tensors)]);
+    await expect(calibrate(projectionsModel(), projectionBatches(1), { probe: 'ort' as never })).rejects.toThrow(/probe/);
   });
 
   it('follows the layout options: activation MatMuls only when asked, with their inputs', async () => {

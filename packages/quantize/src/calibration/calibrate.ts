@@ -31,7 +31,10 @@ export async function calibrate(
     throw new VitOptError('INVALID_ARGUMENT', 'nothing to calibrate: the layout quantizes no tensor of this model', { subject: 'model' });
   }
   const collectors = new Map<string, RangeCollector>(tensors.map((name) => [name, createCollector(settings)]));
-  const session = await TensorSession.create(model, tensors, { threads: settings.threads });
+  const session = await TensorSession.create(model, tensors, {
+    ...(settings.threads === undefined ? {} : { threads: settings.threads }),
+    ...(settings.probe === undefined ? {} : { probe: settings.probe }),
+  });
   const started = performance.now();
   let batches = 0;
   let samples = 0;

@@ -1,4 +1,4 @@
-import { VitOptError } from '@vit-opt/graph';
+import { VitOptError, type TensorProbe } from '@vit-opt/graph';
 import { settingsForRecipe } from '../options/mode-options.js';
 import { OptionReader } from '../options/option-readers.js';
 import {
@@ -36,6 +36,8 @@ export interface CalibrationOptions extends StaticLayoutOptions {
   histogramBins?: number;
   /** onnxruntime intra-op threads (default: onnxruntime's choice, one per core). */
   threads?: number;
+  /** What runs the model to read its activations (default @vit-opt/eval's onnxruntime probe). */
+  probe?: TensorProbe;
   /** Called after every batch. */
   onProgress?: (progress: CalibrationProgress) => void;
   /** Stops calibration between batches; calibrate then rejects with the signal's reason. */
@@ -51,6 +53,7 @@ export interface CalibrationSettings {
   readonly symmetric: boolean;
   readonly histogramBins: number;
   readonly threads: number | undefined;
+  readonly probe: TensorProbe | undefined;
   readonly onProgress: ((progress: CalibrationProgress) => void) | undefined;
   readonly signal: AbortSignal | undefined;
 }
@@ -65,6 +68,7 @@ export function normalizeCalibrationOptions(options: unknown): CalibrationSettin
     'symmetric',
     'histogramBins',
     'threads',
+    'probe',
     'onProgress',
     'signal',
   ]);
@@ -78,6 +82,7 @@ export function normalizeCalibrationOptions(options: unknown): CalibrationSettin
     symmetric: read.boolean('symmetric', false),
     histogramBins: read.integer('histogramBins', 2048, 128, 1 << 20),
     threads: record.threads === undefined ? undefined : read.integer('threads', 1, 1, 1024),
+    probe: probeOption(record.probe),
     onProgress: callback(record.onProgress),
     signal: abortSignal(record.signal),
   };
@@ -124,4 +129,9 @@ function abortSignal(value: unknown): AbortSignal | undefined {
 
 function invalid(key: string, problem: string): VitOptError {
   return new VitOptError('INVALID_ARGUMENT', `calibrate option '${key}' ${problem}`, { subject: key });
+}
+
+function probeOption(value: unknown): TensorProbe | undefined {
+  if (value === undefined || typeof value === 'function') return value as TensorProbe | undefined;
+  throw invalid('probe', `must be a function (a TensorProbe), got ${typeof value}`);
 }

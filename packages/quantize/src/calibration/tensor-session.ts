@@ -1,9 +1,12 @@
-import { DataType, VitOptError, type Model } from '@vit-opt/graph';
 import {
-  InnerTensorSession,
-  type InnerTensorFeed,
-  type InnerTensorSessionOptions,
-} from '@vit-opt/eval';
+  DataType,
+  VitOptError,
+  type Model,
+  type ProbeFeed,
+  type TensorProbe,
+  type TensorProbeSession,
+} from '@vit-opt/graph';
+import { createTensorProbe } from '@vit-opt/eval';
 import type { InputFeeds } from '@vit-opt/eval/data';
 import { convertToFloat16, float16ToFloat32 } from '../weights/float16.js';
 
@@ -13,33 +16,41 @@ export type TensorValues = Float32Array | Uint8Array | Int8Array;
 /** Feeds are float32; an input the model declares float16 gets them rounded, as a Cast would. */
 const ROUND_ONLY = { maxFiniteValue: Number.POSITIVE_INFINITY, minPositiveValue: 0 };
 
-export type TensorSessionOptions = InnerTensorSessionOptions;
+export interface TensorSessionOptions {
+  /** onnxruntime intra-op threads, for the default probe. */
+  readonly threads?: number;
+  /** What runs the model (graph's interface); default @vit-opt/eval's onnxruntime probe. */
+  readonly probe?: TensorProbe;
+}
 
 /**
  * The inner tensors of a model on batches of float32 feeds, as calibration and the error report
- * read them: @vit-opt/eval runs the model; this side rounds the feeds of a float16 input, as a
+ * read them: a TensorProbe runs the model (@vit-opt/eval's by default); this side rounds the feeds of a float16 input, as a
  * Cast would, and widens float16 tensors to float32.
  */
 export class TensorSession {
-  readonly #session: InnerTensorSession;
+  readonly #session: TensorProbeSession;
   readonly #float16Inputs: ReadonlySet<string>;
   readonly tensorNames: readonly string[];
 
-  private constructor(session: InnerTensorSession, float16Inputs: ReadonlySet<string>) {
+  private constructor(session: TensorProbeSession, float16Inputs: ReadonlySet<string>) {
     this.#session = session;
     this.tensorNames = session.tensorNames;
     this.#float16Inputs = float16Inputs;
   }
 
   static async create(model: Model, tensorNames: readonly string[], options: TensorSessionOptions = {}): Promise<TensorSession> {
-    const session = await InnerTensorSession.open(model, tensorNames, options);
+    const probe =
+      options.probe ??
+      createTensorProbe(options.threads === undefined ? {} : { threads: options.threads });
+    const session = await probe(model, tensorNames);
     const float16Inputs = model.graph.inputs.filter((v) => v.tensorType?.elemType === DataType.FLOAT16).map((v) => v.name);
     return new TensorSession(session, new Set(float16Inputs));
   }
 
   /** The named tensors' values for one batch of inputs. */
   async run(feeds: InputFeeds): Promise<Map<string, TensorValues>> {
-    const inputs: Record<string, InnerTensorFeed> = {};
+    const inputs: Record<string, ProbeFeed> = {};
     for (const [name, feed] of Object.entries(feeds)) {
       inputs[name] = this.#float16Inputs.has(name)
         ? { type: 'float16', data: convertToFloat16(feed.data, ROUND_ONLY).bits, dims: feed.dims }

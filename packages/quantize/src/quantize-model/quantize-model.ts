@@ -2,6 +2,7 @@ import {
   VitOptError,
   runPasses,
   type Model,
+  type TensorProbe,
   type Pass,
 } from '@vit-opt/graph';
 import { sha256File } from '@vit-opt/eval';
@@ -63,6 +64,8 @@ export interface QuantizeModelCommonOptions {
   readonly errorReport?: boolean | { readonly samples?: number };
   /** Quantize `model` itself rather than a copy (default false: the caller's model is untouched). */
   readonly inPlace?: boolean;
+  /** What runs the model for calibration and the error report (default @vit-opt/eval's onnxruntime probe). */
+  readonly probe?: TensorProbe;
   readonly onProgress?: (progress: QuantizeModelProgress) => void;
   /** Stops calibration and the error report between batches; the promise rejects with its reason. */
   readonly signal?: AbortSignal;
@@ -198,6 +201,7 @@ export async function quantizeModel(
   if (float === undefined || samples === undefined) return base;
   const errorReport = await buildQuantizationReport(float, target, samples.feeds, {
     sampleLimit,
+    ...(options.probe === undefined ? {} : { probe: options.probe }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   return { ...base, errorReport };
@@ -271,6 +275,7 @@ async function staticRanges(
     format: m.format,
     quantizeActivationMatMuls: m.quantizeActivationMatMuls,
     ...calibration,
+    ...(options.probe === undefined ? {} : { probe: options.probe }),
     onProgress: (p) =>
       options.onProgress?.({
         stage: 'calibrating',

@@ -1,4 +1,11 @@
-import { DataType, VitOptError, type Model, type Node, type Value } from '@vit-opt/graph';
+import {
+  DataType,
+  VitOptError,
+  type Model,
+  type Node,
+  type TensorProbe,
+  type Value,
+} from '@vit-opt/graph';
 import type { InputFeeds } from '@vit-opt/eval/data';
 import { TensorSession, type TensorValues } from '../calibration/tensor-session.js';
 import { inferElementTypes } from '../graph/element-types.js';
@@ -11,6 +18,7 @@ export interface ActivationErrorOptions {
   /** Stop after this many samples (images). */
   readonly sampleLimit: number;
   readonly threads?: number;
+  readonly probe?: TensorProbe;
   readonly signal?: AbortSignal;
 }
 

@@ -1,4 +1,4 @@
-import type { Model } from '@vit-opt/graph';
+import type { Model, TensorProbe } from '@vit-opt/graph';
 import type { InputFeeds } from '@vit-opt/eval/data';
 import { OptionReader } from '../options/option-readers.js';
 import { activationErrors } from './activation-errors.js';
@@ -11,6 +11,8 @@ export interface QuantizationReportOptions {
   sampleLimit?: number;
   /** onnxruntime intra-op threads (default onnxruntime's). */
   threads?: number;
+  /** What runs the models (default @vit-opt/eval's onnxruntime probe). */
+  probe?: TensorProbe;
   signal?: AbortSignal;
 }
 
@@ -38,7 +40,7 @@ export async function buildQuantizationReport(
   samples: AsyncIterable<InputFeeds> | Iterable<InputFeeds>,
   options: QuantizationReportOptions = {},
 ): Promise<QuantizationErrorReport> {
-  const read = new OptionReader('buildQuantizationReport', options, ['sampleLimit', 'threads', 'signal']);
+  const read = new OptionReader('buildQuantizationReport', options, ['sampleLimit', 'threads', 'probe', 'signal']);
   const sampleLimit = read.integer('sampleLimit', 8, 1, Number.MAX_SAFE_INTEGER);
   const threads = options.threads === undefined ? undefined : read.integer('threads', 1, 1, 1024);
   const weights = weightErrors(floatModel, quantizedModel);
@@ -47,10 +49,14 @@ export async function buildQuantizationReport(
   const activations = await activationErrors(floatModel, quantizedModel, batches, {
     sampleLimit,
     ...(threads === undefined ? {} : { threads }),
+    ...(options.probe === undefined ? {} : { probe: options.probe }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   options.signal?.throwIfAborted();
-  const saturation = await measurePairSaturation(quantizedModel, batches, threads === undefined ? {} : { threads });
+  const saturation = await measurePairSaturation(quantizedModel, batches, {
+    ...(threads === undefined ? {} : { threads }),
+    ...(options.probe === undefined ? {} : { probe: options.probe }),
+  });
   const tensors = [...weights, ...activations.errors].sort((a, b) => a.sqnrDb - b.sqnrDb);
   return { sampleCount: activations.sampleCount, tensors, saturation };
 }

@@ -1,4 +1,4 @@
-import { DataType, type Model, type Node, type Value } from '@vit-opt/graph';
+import { DataType, type Model, type Node, type TensorProbe, type Value } from '@vit-opt/graph';
 import type { InputFeeds } from '@vit-opt/eval/data';
 import { TensorSession } from '../calibration/tensor-session.js';
 import { inferElementTypes } from '../graph/element-types.js';
@@ -47,6 +47,7 @@ export interface PairSaturationOptions {
   /** Pair sums computed per product per batch; rows are sampled evenly beyond it (default 2²¹). */
   readonly pairBudget?: number;
   readonly threads?: number;
+  readonly probe?: TensorProbe;
 }
 
 /**
@@ -66,7 +67,10 @@ export async function measurePairSaturation(
   const session = await TensorSession.create(
     quantizedModel,
     names,
-    options.threads === undefined ? {} : { threads: options.threads },
+    {
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.probe === undefined ? {} : { probe: options.probe }),
+    },
   );
   const budget = options.pairBudget ?? 2 ** 21;
   const counts = products.map(() => ({ pairs: 0, saturated: 0, maxAbs: 0 }));
