@@ -114,7 +114,7 @@ function mergeError(shards: readonly ShardResults[]): string {
 async function shardFiles(count: number): Promise<ShardResults[]> {
   const files: ShardResults[] = [];
   for (let index = 0; index < count; index++) {
-    const source = join(scratch, `shard-${index}-of-${count}.json`);
+    const source = join(scratch, `shard-${index + 1}-of-${count}.json`);
     writeResults(source, run({ index, count }));
     files.push({ source, results: await readResults(source) });
   }
@@ -164,14 +164,14 @@ describe('mergeResults', () => {
 
   it('names the missing shard', async () => {
     const shards = await shardFiles(3);
-    expect(mergeError([shards[0]!, shards[2]!])).toBe('shard 1/3 missing: a merge needs all 3');
+    expect(mergeError([shards[0]!, shards[2]!])).toBe('shard 2/3 missing: a merge needs all 3');
   });
 
   it('names both files of a shard given twice', async () => {
     const shards = await shardFiles(2);
     const again = { ...shards[1]!, source: 'copy.json' };
     expect(mergeError([...shards, again])).toMatch(
-      /^copy\.json: is shard 1\/2, and so is .*shard-1-of-2\.json$/,
+      /^copy\.json: is shard 2\/2, and so is .*shard-2-of-2\.json$/,
     );
   });
 
@@ -182,7 +182,7 @@ describe('mergeResults', () => {
       results: run({ index: 1, count: 2 }, { modelSha: 'd' }),
     };
     expect(mergeError([shards[0]!, other])).toMatch(
-      /^other-model\.json: the model \(sha256 dddddddddddd…\) differs from .*shard-0-of-2\.json's: not shards of one run$/,
+      /^other-model\.json: the model \(sha256 dddddddddddd…\) differs from .*shard-1-of-2\.json's: not shards of one run$/,
     );
   });
 
@@ -190,7 +190,7 @@ describe('mergeResults', () => {
     const [ofTwo] = await shardFiles(2);
     const [, , ofThree] = await shardFiles(3);
     expect(mergeError([ofTwo!, ofThree!])).toMatch(
-      /shard-2-of-3\.json: is shard 2\/3, but .*shard-0-of-2\.json is one of 2 shards$/,
+      /shard-3-of-3\.json: is shard 3\/3, but .*shard-1-of-2\.json is one of 2 shards$/,
     );
   });
 
@@ -201,7 +201,7 @@ describe('mergeResults', () => {
       results: { ...run({ index: 1, count: 2 }), items: run(null).items },
     };
     expect(mergeError([first!, overlapping])).toMatch(
-      /^overlap\.json: image 1 is also in .*shard-0-of-2\.json: shards must not overlap$/,
+      /^overlap\.json: image 1 is also in .*shard-1-of-2\.json: shards must not overlap$/,
     );
   });
 

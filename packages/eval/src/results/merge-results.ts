@@ -16,7 +16,7 @@ export interface ShardResults {
  * the single-run code (buildEvalResults), so `metrics` is equal bit for bit.
  *
  * The shards must belong together: same model and baseline (by SHA-256), dataset content hash,
- * sample and limit, preprocessing, class count and bootstrap settings; every shard 0..n-1
+ * sample and limit, preprocessing, class count and bootstrap settings; every shard 1/n … n/n
  * exactly once; no image in two shards. Errors name the file.
  *
  * Timings assume the shards ran side by side (a CI matrix, an indexed job): wall time is the
@@ -103,7 +103,10 @@ function checkIsShard({ source, results }: ShardResults): EvalShard {
   return { source, results, shardIndex: shard.index, shardCount: shard.count };
 }
 
-/** Sorted by shard index; each index of 0..n-1 exactly once, one n for all. */
+/**
+ * Sorted by shard index; each index of 0..n-1 exactly once, one n for all. Messages name a shard
+ * as the user typed it: `--shard 1/4` is index 0.
+ */
 function checkShardSet(shards: readonly EvalShard[]): EvalShard[] {
   const count = (shards[0] as EvalShard).shardCount;
   const byIndex = new Map<number, EvalShard>();
@@ -111,7 +114,7 @@ function checkShardSet(shards: readonly EvalShard[]): EvalShard[] {
     if (shard.shardCount !== count) {
       throw new VitOptError(
         'INVALID_ARGUMENT',
-        `is shard ${shard.shardIndex}/${shard.shardCount}, but ${(shards[0] as EvalShard).source} is one of ${count} shards`,
+        `is shard ${shard.shardIndex + 1}/${shard.shardCount}, but ${(shards[0] as EvalShard).source} is one of ${count} shards`,
         { subject: shard.source },
       );
     }
@@ -119,7 +122,7 @@ function checkShardSet(shards: readonly EvalShard[]): EvalShard[] {
     if (seen !== undefined) {
       throw new VitOptError(
         'INVALID_ARGUMENT',
-        `is shard ${shard.shardIndex}/${count}, and so is ${seen.source}`,
+        `is shard ${shard.shardIndex + 1}/${count}, and so is ${seen.source}`,
         { subject: shard.source },
       );
     }
@@ -129,7 +132,7 @@ function checkShardSet(shards: readonly EvalShard[]): EvalShard[] {
   if (missing.length > 0) {
     throw new VitOptError(
       'INVALID_ARGUMENT',
-      `shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} missing: a merge needs all ${count}`,
+      `shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i + 1}/${count}`).join(', ')} missing: a merge needs all ${count}`,
     );
   }
   return [...byIndex.values()].sort((a, b) => a.shardIndex - b.shardIndex);
