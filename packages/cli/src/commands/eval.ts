@@ -1,4 +1,5 @@
 import { evaluate, writeResults } from '@vit-opt/eval';
+import { DEFAULT_MAX_IMAGE_PIXELS } from '@vit-opt/eval/data';
 import type { CliCommand } from '../command.js';
 import { interruptSignal, progressReporter } from '../progress.js';
 import { writeEnvironmentWarnings, writeJson } from '../output.js';
@@ -29,6 +30,7 @@ interface EvalOptions extends PreprocessFlags {
   seed: number;
   shard?: { index: number; count: number };
   strict: boolean;
+  maxImagePixels?: number;
   output: string;
   json: boolean;
 }
@@ -66,6 +68,11 @@ export const evalCommand: CliCommand = {
       .option('--seed <s>', 'seed for --sample', nonNegativeInteger, 0)
       .option('--shard <i/n>', 'evaluate slice i of n (0-based)', shardPosition)
       .option('--strict', 'fail on the first unreadable image instead of listing it', false)
+      .option(
+        '--max-image-pixels <n>',
+        `refuse (as unreadable) an image of more pixels, before decoding it: a decompression bomb (default ${DEFAULT_MAX_IMAGE_PIXELS}, where Pillow refuses)`,
+        positiveInteger,
+      )
       .option('--json', 'print the results JSON instead of a summary', false)
       .action(async (modelPath: string, options: EvalOptions) => {
         const preprocess = preprocessOverrides(command, options);
@@ -88,6 +95,7 @@ export const evalCommand: CliCommand = {
               ? {}
               : { sample: { count: options.sample, seed: options.seed } }),
             ...(options.shard === undefined ? {} : { shard: options.shard }),
+            ...(options.maxImagePixels === undefined ? {} : { maxImagePixels: options.maxImagePixels }),
             onProgress: (p) => report(p.done, p.total),
             signal: interrupt.signal,
           }).catch((error: unknown) => {

@@ -1,25 +1,39 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { VitOptError, isVitOptError } from '@vit-opt/graph';
 
+/**
+ * A whole number written in decimal digits and nothing else: Number() would also take ' 16',
+ * '0x10', '1e3', '0b1' and '' (as 0), which are typos, not counts.
+ */
+function decimalInteger(value: string): number | undefined {
+  if (!/^[0-9]{1,16}$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 /** commander parsers: a bad value becomes a usage error (exit 2) naming the option. */
 export function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  const n = decimalInteger(value);
+  if (n === undefined || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
   return n;
 }
 
 export function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  const n = decimalInteger(value);
+  if (n === undefined) throw new InvalidArgumentError('must be a whole number ≥ 0');
   return n;
 }
 
 export function integerList(value: string): number[] {
-  return value.split(',').map((part) => positiveInteger(part.trim()));
+  const parts = value.split(',');
+  if (parts.some((part) => decimalInteger(part) === undefined || Number(part) < 1)) {
+    throw new InvalidArgumentError('must be whole numbers ≥ 1, comma-separated (e.g. 1,8)');
+  }
+  return parts.map(Number);
 }
 
 export function shardPosition(value: string): { index: number; count: number } {
-  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const match = /^(\d{1,9})\/(\d{1,9})$/.exec(value);
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (match === null || count < 1 || index >= count) {
@@ -28,10 +42,10 @@ export function shardPosition(value: string): { index: number; count: number } {
   return { index, count };
 }
 
+/** A decimal number (exponents allowed: 1e-5); not hex, not padded, not Infinity. */
 export function finiteNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n))
-    throw new InvalidArgumentError('must be a number');
+  const n = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('must be a number');
   return n;
 }
 

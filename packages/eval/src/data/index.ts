@@ -13,6 +13,8 @@ export type { ResampleFilter } from './preprocess/resample-filters.js';
 export { RESAMPLE_FILTERS } from './preprocess/resample-filters.js';
 export type { RgbImage } from './preprocess/rgb-image.js';
 export { decodeImage } from './preprocess/decode.js';
+export type { ImageLimits } from './preprocess/image-limits.js';
+export { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS } from './preprocess/image-limits.js';
 export { preprocessImage, preprocessedSize } from './preprocess/preprocess-image.js';
 
 export type { Dataset, DatasetItem } from './datasets/dataset.js';

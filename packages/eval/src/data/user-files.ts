@@ -1,17 +1,23 @@
-import { readFile } from 'node:fs/promises';
-import { VitOptError, describeFsError } from '@vit-opt/graph';
+import { VitOptError, isVitOptError, readRegularFileAsync } from '@vit-opt/graph';
+
+/** JSON and label files are small; a larger one is not what it claims to be. */
+const MAX_USER_FILE_BYTES = 256 * 1024 * 1024;
 
 /**
  * The text of a file the user pointed at, or a one-line error naming the file, what it was meant
- * to be (`what`: "labels file") and why it cannot be read.
+ * to be (`what`: "labels file") and why it cannot be read. Only a regular file of at most
+ * `maxBytes` is read: a FIFO or a device is refused before it is opened.
  */
-export async function readUserFile(path: string, what: string): Promise<string> {
+export async function readUserFile(
+  path: string,
+  what: string,
+  maxBytes = MAX_USER_FILE_BYTES,
+): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    return (await readRegularFileAsync(path, { what: `a ${what}`, maxBytes })).toString('utf8');
   } catch (error) {
-    const code =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
-    throw new VitOptError(code, `cannot read ${what} (${describeFsError(error)})`, {
+    if (!isVitOptError(error)) throw error;
+    throw new VitOptError(error.code, `cannot read ${what}: ${error.message}`, {
       subject: path,
       cause: error,
     });

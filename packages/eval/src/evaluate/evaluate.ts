@@ -5,6 +5,7 @@ import { openDataset } from '../data/datasets/open-dataset.js';
 import { selectItems, type ItemSelection } from '../data/datasets/selection.js';
 import { checkImageInputShape } from '../data/input-shape.js';
 import type { PreprocessOverrides } from '../data/preprocess/config.js';
+import type { ImageLimits } from '../data/preprocess/image-limits.js';
 import { findPreprocessorConfig, loadPreprocessConfig } from '../data/preprocess/config-file.js';
 import { preprocessedSize } from '../data/preprocess/preprocess-image.js';
 import { resolvePreprocessConfig } from '../data/preprocess/config.js';
@@ -18,7 +19,7 @@ import type { EvalResults, GraphOptimizationLevel } from '../results/results-doc
 import { ClassifierSession } from './classifier-session.js';
 import { readId2Label } from './model-config.js';
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends ImageLimits {
   readonly modelPath: string;
   /** An ImageFolder directory, or a CSV/JSONL manifest. */
   readonly dataPath: string;
@@ -119,6 +120,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
       batchSize: runBatchSize,
       padToBatchSize: fixedBatch !== null,
       ...(options.workers === undefined ? {} : { workers: options.workers }),
+      ...(options.maxImagePixels === undefined ? {} : { maxImagePixels: options.maxImagePixels }),
+      ...(options.maxImageBytes === undefined ? {} : { maxImageBytes: options.maxImageBytes }),
     })) {
       inputWaitMs += performance.now() - waitStarted;
       if (options.signal?.aborted) throw abortError(options.signal);

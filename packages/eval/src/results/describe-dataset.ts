@@ -32,7 +32,9 @@ export async function hashDatasetContent(
   const base = (await isDirectory(dataset.source)) ? dataset.source : dirname(dataset.source);
   const sizes = await mapConcurrently(dataset.items, async (item) => {
     try {
-      return (await stat(item.path)).size;
+      // Only regular files are read: a FIFO would block the hash, /dev/zero never end it.
+      const info = await stat(item.path);
+      return info.isFile() ? info.size : undefined;
     } catch {
       return undefined;
     }

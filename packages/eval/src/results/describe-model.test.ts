@@ -52,7 +52,7 @@ describe('describeModel', () => {
 
   it('includes external-data files in the size and lists their hashes', async () => {
     const path = join(scratch, 'external.onnx');
-    saveModel(loadModel(TINY_VIT), path, { externalData: true });
+    saveModel(loadModel(TINY_VIT), path, { externalData: true, externalDataLocation: 'external.onnx.data' });
     const dataPath = join(scratch, 'external.onnx.data');
     const description = await describeModel(path);
     expect(description.external_data).toEqual([

@@ -1,8 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { VitOptError, describeFsError, writeFileAtomic } from '@vit-opt/graph';
+import { VitOptError, readRegularFileAsync, writeFileAtomic } from '@vit-opt/graph';
 import { RESULTS_SCHEMA_VERSION, type ResultsDocument } from './results-document.js';
 import { formatResultsJson } from './results-json.js';
 import { findSchemaViolation } from './results-schema.js';
+
+/** The longest string V8 makes (a results document of a million images is some 300 MB). */
+const MAX_RESULTS_BYTES = 0x1fff_ffe8;
 
 /**
  * Reads and validates a results document. Any problem is one VitOptError naming the file and the
@@ -11,12 +13,13 @@ import { findSchemaViolation } from './results-schema.js';
 export async function readResults(path: string): Promise<ResultsDocument> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readRegularFileAsync(path, { what: 'a results file', maxBytes: MAX_RESULTS_BYTES })).toString('utf8');
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!(error instanceof VitOptError)) throw error;
+    const missing = error.code === 'FILE_NOT_FOUND';
     throw new VitOptError(
-      missing ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
-      missing ? 'no such results file' : `cannot read results (${describeFsError(error)})`,
+      error.code,
+      missing ? 'no such results file' : `cannot read results: ${error.message}`,
       { subject: path, cause: error },
     );
   }

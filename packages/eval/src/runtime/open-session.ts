@@ -17,12 +17,13 @@ export async function openSession(
   if (!listSupportedBackends().some((backend) => backend.name === provider)) {
     throw unavailableProvider(provider, 'not in this onnxruntime-node');
   }
+  // Our own loader first: it says what is wrong with a missing, truncated, non-ONNX or broken
+  // model far more clearly than onnxruntime, and refuses a FIFO or a device (which onnxruntime
+  // would wait on, or read without end) before anything opens it.
+  loadModel(modelPath);
   try {
     return await InferenceSession.create(modelPath, { ...options, executionProviders: [provider] });
   } catch (error) {
-    // Our own loader says what is wrong with a missing, truncated or non-ONNX file far more
-    // clearly than onnxruntime; only when it finds nothing wrong is the runtime's reason shown.
-    loadModel(modelPath);
     const reason = firstLine(error);
     // onnxruntime's message does not say whether the provider or the model failed: a model
     // that loads on the CPU puts the blame on the provider.

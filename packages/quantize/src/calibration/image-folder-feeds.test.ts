@@ -1,4 +1,14 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +70,26 @@ describe('imageFolderFeeds', () => {
       code: 'CORRUPT',
       subject: broken,
       message: expect.stringMatching(/^not one calibration image could be read \(first: .*one\.png: cannot decode image/),
+    });
+  });
+
+  it('counts the images it skipped (corrupt, a FIFO, a link to nothing) and keeps the first, without waiting on the FIFO', async () => {
+    const preprocess = await loadPreprocessConfig(join(fixtureDir('vit-tiny-hf'), 'preprocessor_config.json'));
+    const folder = join(scratch, 'some-broken');
+    mkdirSync(join(folder, 'a'), { recursive: true });
+    copyFileSync(join(CALIB, 'Bag', readdirSync(join(CALIB, 'Bag'))[0]!), join(folder, 'a', 'good.png'));
+    writeFileSync(join(folder, 'a', 'bad.png'), 'not a png');
+    execFileSync('mkfifo', [join(folder, 'a', 'fifo.png')]);
+    symlinkSync('nowhere.png', join(folder, 'a', 'dangling.png'));
+    const images = await imageFolderFeeds(loadFixture('vit-tiny-hf'), folder, { preprocess, workers: 1 });
+    expect(images.imageCount).toBe(4);
+    expect(images.skipped.count).toBe(0);
+    expect(await drain(images.feeds)).toBe(1);
+    expect(images.skipped.count).toBe(3);
+    expect(images.skipped.first).toMatchObject({
+      path: join(folder, 'a', 'bad.png'),
+      code: 'CORRUPT',
+      reason: expect.stringMatching(/^cannot decode image: /),
     });
   });
 

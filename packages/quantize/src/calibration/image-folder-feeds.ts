@@ -9,12 +9,13 @@ import {
   selectItems,
   type ImageBatch,
   type ImageFailure,
+  type ImageLimits,
   type InputDim,
   type InputFeeds,
   type PreprocessConfig,
 } from '@vit-opt/eval/data';
 
-export interface ImageFolderFeedsOptions {
+export interface ImageFolderFeedsOptions extends ImageLimits {
   /** The model's preprocessing (loadPreprocessConfig of its preprocessor_config.json). */
   readonly preprocess: PreprocessConfig;
   /**
@@ -33,6 +34,17 @@ export interface CalibrationImages {
   /** Images that will be read (some may still fail to decode; they are skipped). */
   readonly imageCount: number;
   readonly feeds: AsyncIterable<InputFeeds>;
+  /**
+   * The images skipped because they could not be read or decoded, counted as `feeds` is read:
+   * final once it is done. A caller says so (count and first path), never silently.
+   */
+  readonly skipped: SkippedImages;
+}
+
+export interface SkippedImages {
+  readonly count: number;
+  /** The first image skipped, with why. */
+  readonly first: ImageFailure | undefined;
 }
 
 /**
@@ -50,13 +62,19 @@ export async function imageFolderFeeds(model: Model, folder: string, options: Im
       ? dataset.items
       : selectItems(dataset.items, { sample: { count: options.limit, seed: 0 } });
   const batchSize = fixedBatchSize ?? options.batchSize ?? 2;
-  const failures: { first?: ImageFailure } = {};
+  const skipped: { count: number; first: ImageFailure | undefined } = { count: 0, first: undefined };
   const batches = imageBatches(items, options.preprocess, {
     batchSize,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(options.maxImagePixels === undefined ? {} : { maxImagePixels: options.maxImagePixels }),
+    ...(options.maxImageBytes === undefined ? {} : { maxImageBytes: options.maxImageBytes }),
     padToBatchSize: fixedBatchSize !== null,
   });
-  return { imageCount: items.length, feeds: failIfNoneDecoded(recordFailures(batches, failures), input.name, failures, folder) };
+  return {
+    imageCount: items.length,
+    feeds: failIfNoneDecoded(recordFailures(batches, skipped), input.name, skipped, folder),
+    skipped,
+  };
 }
 
 /** The model's first graph input that is not a constant: the image. */
@@ -89,10 +107,14 @@ async function classFoldersAsLabels(folder: string): Promise<Record<string, stri
   return Object.fromEntries(classes.map((entry, i) => [String(i), entry.name]));
 }
 
-/** Passes the batches on, keeping the first image that failed, for the error if none decodes. */
-async function* recordFailures(batches: AsyncIterable<ImageBatch>, failures: { first?: ImageFailure }): AsyncGenerator<ImageBatch> {
+/** Passes the batches on, counting the images that failed and keeping the first. */
+async function* recordFailures(
+  batches: AsyncIterable<ImageBatch>,
+  skipped: { count: number; first: ImageFailure | undefined },
+): AsyncGenerator<ImageBatch> {
   for await (const batch of batches) {
-    failures.first ??= batch.failures[0];
+    skipped.first ??= batch.failures[0];
+    skipped.count += batch.failures.length;
     yield batch;
   }
 }
@@ -100,7 +122,7 @@ async function* recordFailures(batches: AsyncIterable<ImageBatch>, failures: { f
 async function* failIfNoneDecoded(
   batches: AsyncIterable<ImageBatch>,
   inputName: string,
-  failures: { readonly first?: ImageFailure },
+  failures: SkippedImages,
   folder: string,
 ): AsyncGenerator<InputFeeds> {
   let decoded = 0;

@@ -1,9 +1,11 @@
 import type { VitOptErrorCode } from '@vit-opt/graph';
 import type { PreprocessConfig } from '../preprocess/config.js';
+import type { ImageLimits } from '../preprocess/image-limits.js';
 
 /** What a preprocessing worker is started with. */
 export interface WorkerSetup {
   readonly config: PreprocessConfig;
+  readonly limits: Required<ImageLimits>;
 }
 
 /** One batch for a worker to decode and preprocess. */

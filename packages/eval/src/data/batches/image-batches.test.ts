@@ -95,7 +95,7 @@ describe('imageBatches', () => {
           index: 7,
           path: items[7]?.path,
           code: 'FILE_NOT_FOUND',
-          reason: 'cannot read file (no such file or directory)',
+          reason: 'cannot read file: no such file',
         },
       ],
       [],

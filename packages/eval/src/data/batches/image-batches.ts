@@ -2,11 +2,12 @@ import { availableParallelism } from 'node:os';
 import { VitOptError } from '@vit-opt/graph';
 import type { DatasetItem } from '../datasets/dataset.js';
 import type { PreprocessConfig } from '../preprocess/config.js';
+import { resolveImageLimits, type ImageLimits } from '../preprocess/image-limits.js';
 import { CHANNELS, preprocessedSize } from '../preprocess/preprocess-image.js';
 import type { BatchTaskResult, ImageFailure } from './batch-protocol.js';
 import { PreprocessWorkerPool } from './worker-pool.js';
 
-export interface ImageBatchOptions {
+export interface ImageBatchOptions extends ImageLimits {
   readonly batchSize: number;
   /** Worker threads that decode and preprocess; default one per core but one, at least 1. */
   readonly workers?: number;
@@ -50,11 +51,13 @@ export async function* imageBatches(
   );
   const prefetch = positiveInteger(options.prefetch ?? 2 * workers, 'prefetch');
   const padTo = options.padToBatchSize === true ? batchSize : null;
+  const limits = resolveImageLimits(options);
   if (items.length === 0) return;
 
   const pool = new PreprocessWorkerPool(
     config,
     Math.min(workers, Math.ceil(items.length / batchSize)),
+    limits,
   );
   const pending: {
     readonly items: readonly DatasetItem[];

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeFsError, isVitOptError } from '@vit-opt/graph';
+import { VitOptError, describeFsError, isVitOptError, readRegularFileAsync } from '@vit-opt/graph';
 import { decodeImage } from '../preprocess/decode.js';
 import { CHANNELS, preprocessImage, preprocessedSize } from '../preprocess/preprocess-image.js';
 import type { RgbImage } from '../preprocess/rgb-image.js';
@@ -17,7 +16,7 @@ import type {
  * at a time, and sends the batch's pixels back by transfer. An image that fails is reported in
  * the result; only a bug ends a task with a crash reply.
  */
-const { config } = workerData as WorkerSetup;
+const { config, limits } = workerData as WorkerSetup;
 const { height, width } = preprocessedSize(config);
 const imageLength = CHANNELS * height * width;
 const port = parentPort;
@@ -58,7 +57,16 @@ type Loaded = { readonly image: RgbImage } | { readonly failure: ImageFailure };
 
 async function loadImage(item: BatchTask['items'][number]): Promise<Loaded> {
   try {
-    return { image: await decodeImage(await readFile(item.path), item.path) };
+    // Only a regular file, no larger than the limit: a FIFO would block the read, /dev/zero
+    // never end.
+    const bytes = await readRegularFileAsync(item.path, {
+      what: 'an image file',
+      maxBytes: limits.maxImageBytes,
+    }).catch((error: unknown) => {
+      if (!isVitOptError(error)) throw error;
+      throw new VitOptError(error.code, `cannot read file: ${error.message}`, { cause: error });
+    });
+    return { image: await decodeImage(bytes, item.path, { maxPixels: limits.maxImagePixels }) };
   } catch (error) {
     const code = isVitOptError(error) ? error.code : fsErrorCode(error);
     const reason = isVitOptError(error)

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { PreprocessConfig } from '../preprocess/config.js';
+import type { ImageLimits } from '../preprocess/image-limits.js';
 import type { BatchTask, BatchTaskResult, WorkerReply, WorkerSetup } from './batch-protocol.js';
 
 /**
@@ -33,8 +34,8 @@ export class PreprocessWorkerPool {
   readonly #workers: Worker[];
   #failure: Error | undefined;
 
-  constructor(config: PreprocessConfig, size: number) {
-    const workerData: WorkerSetup = { config };
+  constructor(config: PreprocessConfig, size: number, limits: Required<ImageLimits>) {
+    const workerData: WorkerSetup = { config, limits };
     this.#workers = Array.from({ length: size }, () => {
       const worker = new Worker(WORKER_URL, { workerData, execArgv: WORKER_EXEC_ARGV });
       worker.unref();

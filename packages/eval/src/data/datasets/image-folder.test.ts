@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -53,6 +53,27 @@ describe('readImageFolder', () => {
     const dataset = await readImageFolder(root, { id2label: ID2LABEL });
     expect(dataset.source).toBe(root);
     expect(dataset.items.map((item) => item.path)).toEqual([join(root, 'cat/a.png')]);
+  });
+
+  it('lists a link to nothing and a loop of links as images (each then fails alone), and follows a folder loop once', async () => {
+    await touch('cat/a.png', 'dog/b.png');
+    await symlink('missing.png', join(root, 'cat', 'dangling.png'));
+    await symlink('loop-b.png', join(root, 'cat', 'loop-a.png'));
+    await symlink('loop-a.png', join(root, 'cat', 'loop-b.png'));
+    await symlink('..', join(root, 'dog', 'up'));
+    await symlink('nowhere', join(root, 'ghost'));
+    const { items } = await readImageFolder(root, { id2label: ID2LABEL });
+    expect(items.map((item) => relative(root, item.path))).toEqual([
+      'cat/a.png',
+      'cat/dangling.png',
+      'cat/loop-a.png',
+      'cat/loop-b.png',
+      'dog/b.png',
+      'dog/up/cat/a.png',
+      'dog/up/cat/dangling.png',
+      'dog/up/cat/loop-a.png',
+      'dog/up/cat/loop-b.png',
+    ]);
   });
 
   it('takes labels from a labels file instead when one is given', async () => {

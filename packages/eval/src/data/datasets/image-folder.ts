@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import { VitOptError, describeFsError } from '@vit-opt/graph';
 import { compareNames, type Dataset, type DatasetItem } from './dataset.js';
@@ -67,7 +67,11 @@ interface FolderEntry {
   readonly isDirectory: boolean;
 }
 
-/** Non-hidden entries, symbolic links followed. */
+/**
+ * Non-hidden entries, symbolic links followed. A link that leads nowhere (its target is missing,
+ * or links loop) is an entry that is not a folder: if its name is an image's, reading it fails
+ * for that image alone, which is skipped and counted like any unreadable image.
+ */
 async function listEntries(folder: string): Promise<FolderEntry[]> {
   try {
     const entries = await readdir(folder, { withFileTypes: true });
@@ -76,7 +80,7 @@ async function listEntries(folder: string): Promise<FolderEntry[]> {
       visible.map(async (entry) => ({
         name: entry.name,
         isDirectory: entry.isSymbolicLink()
-          ? (await stat(join(folder, entry.name))).isDirectory()
+          ? ((await stat(join(folder, entry.name)).catch(() => undefined))?.isDirectory() ?? false)
           : entry.isDirectory(),
       })),
     );
@@ -90,11 +94,18 @@ async function listEntries(folder: string): Promise<FolderEntry[]> {
   }
 }
 
-async function listImages(folder: string): Promise<string[]> {
+/**
+ * The image files under `folder`, subfolders included. `visited` holds the real paths of the
+ * folders listed so far: a symbolic link back to one of them (a loop) is not followed again.
+ */
+async function listImages(folder: string, visited: Set<string> = new Set()): Promise<string[]> {
+  const real = await realpath(folder).catch(() => folder);
+  if (visited.has(real)) return [];
+  visited.add(real);
   const images: string[] = [];
   for (const entry of await listEntries(folder)) {
     const path = join(folder, entry.name);
-    if (entry.isDirectory) images.push(...(await listImages(path)));
+    if (entry.isDirectory) images.push(...(await listImages(path, visited)));
     else if (IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) images.push(path);
   }
   return images;

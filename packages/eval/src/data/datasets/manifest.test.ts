@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,33 @@ describe('readManifest', () => {
     await expect(readManifest(broken)).rejects.toMatchObject({
       code: 'CORRUPT',
       message: expect.stringMatching(/^line 2 /),
+    });
+  });
+
+  it('refuses an image listed twice, or with two labels, naming both lines', async () => {
+    const twice = await manifest('twice.csv', 'path,label\na.png,cat\nb.png,dog\n./a.png,cat\n');
+    await expect(readManifest(twice, { id2label: ID2LABEL })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      subject: twice,
+      message: 'lines 2 and 4 list the same image (./a.png) twice',
+    });
+    const contradictory = await manifest(
+      'contradictory.jsonl',
+      '{"path": "a.png", "label": "cat"}\n{"path": "a.png", "label": 1}\n',
+    );
+    await expect(readManifest(contradictory, { id2label: ID2LABEL })).rejects.toMatchObject({
+      subject: contradictory,
+      message: 'lines 1 and 2 give the same image (a.png) different labels (cat and 1)',
+    });
+  });
+
+  it('reads only a regular file: a FIFO is refused, not waited on', async () => {
+    const fifo = join(root, 'lists', 'fifo.csv');
+    execFileSync('mkfifo', [fifo]);
+    await expect(readManifest(fifo)).rejects.toMatchObject({
+      code: 'FILE_UNREADABLE',
+      subject: fifo,
+      message: 'cannot read manifest: is a FIFO (named pipe), not a manifest',
     });
   });
 

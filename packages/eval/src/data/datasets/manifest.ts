@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import { VitOptError, describeFsError } from '@vit-opt/graph';
+import { VitOptError } from '@vit-opt/graph';
+import { readUserFile } from '../user-files.js';
 import { parseCsv } from './csv.js';
 import type { Dataset, DatasetItem } from './dataset.js';
 import {
@@ -19,17 +19,7 @@ import {
  */
 export async function readManifest(path: string, labels: LabelSource = {}): Promise<Dataset> {
   const manifestPath = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(manifestPath, 'utf8');
-  } catch (error) {
-    const code =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
-    throw new VitOptError(code, `cannot read manifest (${describeFsError(error)})`, {
-      subject: path,
-      cause: error,
-    });
-  }
+  const text = await readUserFile(path, 'manifest', MAX_MANIFEST_BYTES);
   const rows = isJsonLines(manifestPath, text) ? jsonLinesRows(text, path) : csvRows(text, path);
   const labelOf = labelResolver(await resolveLabelIndex(labels));
   const folder = dirname(manifestPath);
@@ -41,7 +31,35 @@ export async function readManifest(path: string, labels: LabelSource = {}): Prom
   if (items.length === 0) {
     throw new VitOptError('INVALID_ARGUMENT', 'the manifest lists no images', { subject: path });
   }
+  refuseRepeatedImages(items, rows, path);
   return { source: manifestPath, items };
+}
+
+/** The longest string V8 makes: some five million rows. */
+const MAX_MANIFEST_BYTES = 0x1fff_ffe8;
+
+/**
+ * An image listed twice would count twice in every metric (and a merge of shards could not tell
+ * the rows apart); listed with two labels, one of them is wrong. Both are refused, naming the lines.
+ */
+function refuseRepeatedImages(items: readonly DatasetItem[], rows: readonly ManifestRow[], subject: string): void {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const earlier = first.get(item.path);
+    if (earlier === undefined) {
+      first.set(item.path, i);
+      return;
+    }
+    const [a, b] = [rows[earlier]!, rows[i]!];
+    const lines = `lines ${a.line} and ${b.line}`;
+    throw new VitOptError(
+      'INVALID_ARGUMENT',
+      items[earlier]!.label === item.label
+        ? `${lines} list the same image (${b.path}) twice`
+        : `${lines} give the same image (${b.path}) different labels (${a.label} and ${b.label})`,
+      { subject },
+    );
+  });
 }
 
 interface ManifestRow {

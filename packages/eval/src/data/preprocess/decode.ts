@@ -1,5 +1,6 @@
 import { VitOptError } from '@vit-opt/graph';
 import sharp, { type Sharp } from 'sharp';
+import { DEFAULT_MAX_IMAGE_PIXELS } from './image-limits.js';
 import type { RgbImage } from './rgb-image.js';
 
 /**
@@ -10,13 +11,36 @@ import type { RgbImage } from './rgb-image.js';
  * - grayscale is replicated, alpha is dropped without compositing;
  * - 16-bit colour keeps the high byte, 16-bit grayscale is clipped to 255 (Pillow's I;16 -> RGB);
  * - CMYK uses Pillow's naive conversion, not a colour profile;
- * - truncated files fail, as in Pillow, but libjpeg's recoverable warnings do not.
+ * - truncated files fail, as in Pillow, but libjpeg's recoverable warnings do not;
+ * - an image of more than `maxPixels` pixels is refused from its header, before decoding (a
+ *   decompression bomb), as Pillow refuses one beyond twice its MAX_IMAGE_PIXELS.
  * `source` names the file in errors.
  */
-export async function decodeImage(bytes: Uint8Array, source: string): Promise<RgbImage> {
-  const input = sharp(bytes, { ignoreIcc: true, failOn: 'truncated', autoOrient: false });
+export async function decodeImage(
+  bytes: Uint8Array,
+  source: string,
+  options: { readonly maxPixels?: number } = {},
+): Promise<RgbImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  const settings = { ignoreIcc: true, failOn: 'truncated', autoOrient: false } as const;
+  // The header alone, read without sharp's own limit, so that the refusal can say how big the
+  // image claims to be; decoding then runs under the limit too.
+  const input = sharp(bytes, { ...settings, limitInputPixels: maxPixels });
   try {
-    const { space, channels, depth } = await input.metadata();
+    const { space, channels, depth, width, height } = await sharp(bytes, {
+      ...settings,
+      limitInputPixels: false,
+    }).metadata();
+    if (width === undefined || height === undefined || width < 1 || height < 1) {
+      throw new VitOptError('CORRUPT', 'cannot decode image: it declares no size', { subject: source });
+    }
+    if (width * height > maxPixels) {
+      throw new VitOptError(
+        'UNSUPPORTED',
+        `the image is ${width}×${height} = ${width * height} pixels, more than the ${maxPixels} allowed (a decompression bomb?)`,
+        { subject: source },
+      );
+    }
     if (depth !== 'uchar' && depth !== 'ushort') {
       throw new VitOptError('UNSUPPORTED', `images with ${depth} samples are not supported`, {
         subject: source,
