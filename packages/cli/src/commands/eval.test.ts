@@ -43,7 +43,8 @@ describe('vit-opt eval, merge and bench', () => {
     const io = captureIo();
     expect(await run(['eval', ...common, '-o', join(dir, 'all.json')], io)).toBe(0);
     expect(io.stdoutText()).toMatch(/top-1 \d+\.\d\d%, top-5/);
-    for (const i of [0, 1, 2]) {
+    // Shards count from 1, as node --test-shard, vitest, jest and playwright do.
+    for (const i of [1, 2, 3]) {
       expect(
         await run(
           ['eval', ...common, '--shard', `${i}/3`, '-o', join(dir, `s${i}.json`)],
@@ -51,7 +52,12 @@ describe('vit-opt eval, merge and bench', () => {
         ),
       ).toBe(0);
     }
-    const shards = [0, 1, 2].map((i) => join(dir, `s${i}.json`));
+    // The results keep the library's position, which counts from 0.
+    expect(read(join(dir, 's1.json')).dataset.selection.shard).toEqual({ index: 0, count: 3 });
+    const shards = [1, 2, 3].map((i) => join(dir, `s${i}.json`));
+    const gap = captureIo();
+    expect(await run(['merge', shards[0]!, shards[2]!, '-o', join(dir, 'm.json')], gap)).toBe(1);
+    expect(gap.stderrText()).toContain('shard 2/3 missing: a merge needs all 3');
     expect(await run(['merge', ...shards, '-o', join(dir, 'merged.json')], captureIo())).toBe(0);
     expect(JSON.stringify(read(join(dir, 'merged.json')).metrics)).toBe(
       JSON.stringify(read(join(dir, 'all.json')).metrics),
@@ -65,12 +71,12 @@ describe('vit-opt eval, merge and bench', () => {
     expect(io.stderrText().trim().split('\n')).toHaveLength(1);
   });
 
-  it('rejects a bad option value as a usage error', async () => {
+  it.each(['0/3', '4/3', '1/0', '1-3'])('rejects --shard %s as a usage error', async (shard) => {
     const io = captureIo();
     expect(
-      await run(['eval', model, '--data', data, '--shard', '3/3', '-o', '/tmp/x.json'], io),
+      await run(['eval', model, '--data', data, '--shard', shard, '-o', '/tmp/x.json'], io),
     ).toBe(2);
-    expect(io.stderrText()).toMatch(/--shard .* must be i\/n/);
+    expect(io.stderrText()).toMatch(/--shard .* must be i\/n with 1 ≤ i ≤ n: shards count from 1/);
   });
 
   it('benchmarks latency per batch size and thread count', async () => {

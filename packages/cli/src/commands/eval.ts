@@ -66,7 +66,7 @@ export const evalCommand: CliCommand = {
       .option('--limit <n>', 'evaluate the first N images', positiveInteger)
       .option('--sample <n>', 'evaluate N images drawn reproducibly (see --seed)', positiveInteger)
       .option('--seed <s>', 'seed for --sample', nonNegativeInteger, 0)
-      .option('--shard <i/n>', 'evaluate slice i of n (0-based)', shardPosition)
+      .option('--shard <i/n>', 'evaluate slice i of n, counting from 1 (1/4 … 4/4)', shardPosition)
       .option('--strict', 'fail on the first unreadable image instead of listing it', false)
       .option(
         '--max-image-pixels <n>',

@@ -32,14 +32,18 @@ export function integerList(value: string): number[] {
   return parts.map(Number);
 }
 
+/**
+ * --shard i/n counts from 1, as node --test-shard, vitest, jest and playwright do (1/4 … 4/4; a
+ * Kubernetes Indexed Job passes $((JOB_COMPLETION_INDEX + 1))/4); the library's index from 0.
+ */
 export function shardPosition(value: string): { index: number; count: number } {
   const match = /^(\d{1,9})\/(\d{1,9})$/.exec(value);
-  const index = Number(match?.[1]);
+  const number = Number(match?.[1]);
   const count = Number(match?.[2]);
-  if (match === null || count < 1 || index >= count) {
-    throw new InvalidArgumentError('must be i/n with 0 ≤ i < n, e.g. 0/4');
+  if (match === null || count < 1 || number < 1 || number > count) {
+    throw new InvalidArgumentError('must be i/n with 1 ≤ i ≤ n: shards count from 1 (1/4 … 4/4)');
   }
-  return { index, count };
+  return { index: number - 1, count };
 }
 
 /** A decimal number (exponents allowed: 1e-5); not hex, not padded, not Infinity. */
