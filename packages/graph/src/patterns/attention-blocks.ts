@@ -16,7 +16,12 @@ import {
   variableInputs,
 } from './graph-walk.js';
 import { linearMatchOf, linearProducing, type LinearMatch } from './linear-layer.js';
-import { HEAD_MERGE_OPS, PROBABILITY_PATH_OPS, PROJECTION_PATH_OPS, QKV_CUT_OPS } from './op-traits.js';
+import {
+  HEAD_MERGE_OPS,
+  PROBABILITY_PATH_OPS,
+  PROJECTION_PATH_OPS,
+  QKV_CUT_OPS,
+} from './op-traits.js';
 
 /** Separate query/key/value projections (Hugging Face), or one packed in-projection (torchvision). */
 export type AttentionStyle = 'separate_qkv' | 'fused_qkv';

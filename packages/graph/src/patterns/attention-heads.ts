@@ -35,14 +35,16 @@ export function headCluesOfSplitReshape(reshape: Node): { heads: number[]; headD
   const heads: number[] = [];
   const headDims: number[] = [];
   if (last.kind === 'known' && last.value > 1) headDims.push(last.value);
-  const headsDividingWidth = inverseFactor(last);
-  if (headsDividingWidth !== undefined) heads.push(headsDividingWidth);
   // In a 3-D shape the element before head_dim is batch·heads: only its factor is the head count.
   if (beforeLast.kind === 'known' && beforeLast.value > 0 && shapeRank(elements) !== 3)
     heads.push(beforeLast.value);
   if (beforeLast.kind === 'scaled' && isWholeNumber(beforeLast.factor) && beforeLast.factor > 1) {
     heads.push(Math.round(beforeLast.factor));
   }
+  // head_dim written as embed_dim / heads names the head count only while every head is there:
+  // after head pruning embed_dim is still the hidden size, so the clues above come first.
+  const headsDividingWidth = inverseFactor(last);
+  if (headsDividingWidth !== undefined) heads.push(headsDividingWidth);
   return { heads, headDims };
 }
 

@@ -5,10 +5,23 @@
  */
 
 /** Ops that move or retype data without computing on it; a walk between two anchors crosses them. */
-export const LAYOUT_OPS: readonly string[] = ['Transpose', 'Reshape', 'Cast', 'Flatten', 'Squeeze', 'Unsqueeze'];
+export const LAYOUT_OPS: readonly string[] = [
+  'Transpose',
+  'Reshape',
+  'Cast',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+];
 
 /** Ops between the merged heads and the output projection. */
-export const HEAD_MERGE_OPS: readonly string[] = ['Transpose', 'Reshape', 'Cast', 'Identity', 'Flatten'];
+export const HEAD_MERGE_OPS: readonly string[] = [
+  'Transpose',
+  'Reshape',
+  'Cast',
+  'Identity',
+  'Flatten',
+];
 
 /** Ops between a q/k/v projection and the attention MatMuls: head split, slicing, scaling. */
 export const PROJECTION_PATH_OPS: readonly string[] = [
@@ -49,4 +62,11 @@ export const ACTIVATION_ARITHMETIC_OPS: readonly string[] = ['Mul', 'Div', 'Add'
 export const POOLING_OPS: readonly string[] = ['Gather', 'Slice', 'Squeeze', 'ReduceMean'];
 
 /** Ops a model may apply to the logits before returning them (copies are looked through). */
-export const LOGIT_OUTPUT_OPS: readonly string[] = ['Cast', 'Softmax', 'LogSoftmax', 'Reshape', 'Flatten', 'Squeeze'];
+export const LOGIT_OUTPUT_OPS: readonly string[] = [
+  'Cast',
+  'Softmax',
+  'LogSoftmax',
+  'Reshape',
+  'Flatten',
+  'Squeeze',
+];

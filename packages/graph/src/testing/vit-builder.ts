@@ -391,7 +391,9 @@ export class VitBuilder {
     const random = this.#random;
     const data =
       values ??
-      Array.from({ length: count }, (_, i) => (random === undefined ? Math.sin(i) : random() - 0.5));
+      Array.from({ length: count }, (_, i) =>
+        random === undefined ? Math.sin(i) : random() - 0.5,
+      );
     return this.constant(Tensor.fromNumbers({ dtype: DataType.FLOAT, dims }, data), name ?? 'c');
   }
 
