@@ -1,0 +1,20 @@
+export { findAttentionBlocks } from '@vit-opt/graph';
+export { findAttentionLayers } from './attention-layers.js';
+export type { AttentionLayer } from './attention-layers.js';
+export type { FeedBatch, FeedBatches } from './feeds.js';
+export { parseHeadPlan, resolveHeadPlan } from './head-plan.js';
+export type { HeadPlan } from './head-plan.js';
+export { maskHeads } from './mask-heads.js';
+export { pruneHeads } from './prune-heads.js';
+export type {
+  HeadRecovery,
+  LayerPruning,
+  PruneHeadsOptions,
+  PruneHeadsResult,
+} from './prune-heads.js';
+export { PRUNE_RECIPE_KEY, readPruneRecipe } from './recipe.js';
+export type { PruneStep } from './recipe.js';
+export { HEAD_SCORINGS, scoreHeads } from './score-heads.js';
+export type { HeadImportance, HeadScoring, ScoreHeadsOptions } from './score-heads.js';
+export { selectHeads } from './select-heads.js';
+export type { HeadBudget } from './select-heads.js';

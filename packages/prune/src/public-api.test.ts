@@ -1,0 +1,20 @@
+import { expect, it } from 'vitest';
+import * as prune from './index.js';
+
+it('exports a deliberate public API', () => {
+  expect(Object.keys(prune).sort()).toMatchInlineSnapshot(`
+    [
+      "HEAD_SCORINGS",
+      "PRUNE_RECIPE_KEY",
+      "findAttentionBlocks",
+      "findAttentionLayers",
+      "maskHeads",
+      "parseHeadPlan",
+      "pruneHeads",
+      "readPruneRecipe",
+      "resolveHeadPlan",
+      "scoreHeads",
+      "selectHeads",
+    ]
+  `);
+});

@@ -1,0 +1,60 @@
+import { VitOptError } from '@vit-opt/graph';
+import type { HeadPlan } from './head-plan.js';
+import type { HeadImportance } from './score-heads.js';
+
+/** How many heads to remove: a share of all heads (0.25) or a count (36); at most perLayerMax per layer. */
+export interface HeadBudget {
+  readonly fraction?: number;
+  readonly count?: number;
+  readonly perLayerMax?: number;
+}
+
+/**
+ * The least important heads across all layers, up to the budget, keeping at least one head in
+ * every layer (and no more than perLayerMax removed from one): a plan for pruneHeads.
+ */
+export function selectHeads(importance: readonly HeadImportance[], budget: HeadBudget): HeadPlan {
+  const total = importance.length;
+  const { fraction, count } = budget;
+  if ((fraction === undefined) === (count === undefined)) {
+    throw invalid('give either fraction or count', fraction === undefined ? 'count' : 'fraction');
+  }
+  if (fraction !== undefined && !(fraction >= 0 && fraction < 1)) {
+    throw invalid(`fraction must be in [0, 1), got ${fraction}`, 'fraction');
+  }
+  if (count !== undefined && !(Number.isInteger(count) && count >= 0)) {
+    throw invalid(`count must be a whole number ≥ 0, got ${count}`, 'count');
+  }
+  const wanted = count ?? Math.round(fraction! * total);
+  const headsIn = new Map<number, number>();
+  for (const { layer } of importance) headsIn.set(layer, (headsIn.get(layer) ?? 0) + 1);
+  const perLayerMax = budget.perLayerMax ?? Infinity;
+  const removed = new Map<number, number[]>();
+  const ordered = [...importance].sort(
+    (a, b) => a.score - b.score || a.layer - b.layer || a.head - b.head,
+  );
+  let taken = 0;
+  for (const { layer, head } of ordered) {
+    if (taken >= wanted) break;
+    const heads = removed.get(layer) ?? [];
+    if (heads.length >= Math.min(perLayerMax, headsIn.get(layer)! - 1)) continue;
+    heads.push(head);
+    removed.set(layer, heads);
+    taken += 1;
+  }
+  if (taken < wanted) {
+    throw invalid(
+      `cannot remove ${wanted} of ${total} heads keeping one per layer${Number.isFinite(perLayerMax) ? ` and at most ${perLayerMax} per layer` : ''}; at most ${taken}`,
+      count === undefined ? 'fraction' : 'count',
+    );
+  }
+  return Object.fromEntries(
+    [...removed]
+      .sort(([a], [b]) => a - b)
+      .map(([layer, heads]) => [layer, heads.sort((a, b) => a - b)]),
+  );
+}
+
+function invalid(message: string, subject: string): VitOptError {
+  return new VitOptError('INVALID_ARGUMENT', `head budget: ${message}`, { subject });
+}
