@@ -34,6 +34,12 @@ export function rewriteHeadShapes(layer: AttentionLayer, kept: number): void {
       newFactor: kept,
     });
   }
+  // head_dim computed as embed_dim / heads (torchvision) stays right, but once heads are pruned it
+  // no longer tells the head count: it becomes the constant it is, so the graph says what it does.
+  const headDimDone = new Set<Value | Node>();
+  for (const reshape of block.headSplits) {
+    rewriteShapeElement(reshape, 1, headDimDone, { known: (v) => v, computed: headDim });
+  }
   if (block.headMerge !== undefined) {
     rewriteShapeElement(block.headMerge, 1, done, {
       known: (v) => (v === width ? newWidth : v),
