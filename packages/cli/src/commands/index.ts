@@ -3,6 +3,7 @@ import { benchCommand } from './bench.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
+import { pruneCommand } from './prune.js';
 import { quantizeCommand } from './quantize.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
@@ -13,6 +14,7 @@ export const commands: readonly CliCommand[] = [
   inspectCommand,
   simplifyCommand,
   quantizeCommand,
+  pruneCommand,
   evalCommand,
   mergeCommand,
   benchCommand,

@@ -1,0 +1,330 @@
+import { statSync } from 'node:fs';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  VitOptError,
+  isVitOptError,
+  loadModel,
+  saveModel,
+  writeFileAtomic,
+  type Model,
+} from '@vit-opt/graph';
+import { createTensorProbe } from '@vit-opt/eval';
+import type { PreprocessOverrides } from '@vit-opt/eval/data';
+import {
+  HEAD_SCORINGS,
+  parseHeadPlan,
+  pruneHeads,
+  scoreHeads,
+  selectHeads,
+  type FeedBatch,
+  type HeadBudget,
+  type HeadImportance,
+  type HeadPlan,
+  type HeadRecovery,
+  type HeadScoring,
+  type PruneHeadsResult,
+} from '@vit-opt/prune';
+import { findImagePreprocessing, imageFolderFeeds } from '@vit-opt/quantize';
+import type { CliCommand } from '../command.js';
+import type { CliIo } from '../io.js';
+import { writeJson } from '../output.js';
+import { copyCompanionFiles, isSameFile } from '../paths.js';
+import { interruptSignal, progressReporter, type ProgressReporter } from '../progress.js';
+import { positiveInteger } from './options.js';
+import {
+  missingPreprocessing,
+  preprocessOptions,
+  preprocessOverrides,
+  type PreprocessFlags,
+} from './preprocess-options.js';
+
+interface PruneFlags extends PreprocessFlags {
+  output: string;
+  heads?: HeadBudget;
+  plan?: HeadPlan;
+  perLayerMax?: number;
+  score: HeadScoring;
+  calib?: string;
+  calibLimit: number;
+  recover: HeadRecovery;
+  report?: string;
+  json: boolean;
+}
+
+export const pruneCommand: CliCommand = {
+  name: 'prune',
+  define(command, io) {
+    command
+      .summary('remove attention heads from a model')
+      .description(
+        'Remove attention heads structurally: their q/k/v columns and output projection rows go and the ' +
+          'head-count constants are rewritten, so the model is smaller and faster, not masked. Give a budget ' +
+          '(--heads, the least important heads across layers by --score, one kept in every layer) or an ' +
+          'explicit --plan. activation and ablation scoring and --recover bias run the model on the --calib ' +
+          'images, preprocessed as the model’s preprocessor_config.json and the flags say. The recipe goes ' +
+          'into the model’s metadata; files are written only once all the work succeeded.',
+      )
+      .argument('<model>', 'the float32 .onnx file')
+      .requiredOption('-o, --output <file>', 'where to write the pruned model')
+      .option(
+        '--heads <fraction|count>',
+        'remove this share of all heads (0.25) or this many (36)',
+        headBudget,
+      )
+      .option(
+        '--plan <json>',
+        'remove exactly these heads, by layer: \'{"0":[1,3],"5":[0]}\' (as Hugging Face prune_heads)',
+        headPlan,
+      )
+      .option(
+        '--per-layer-max <n>',
+        'with --heads: remove at most N heads from one layer',
+        positiveInteger,
+      )
+      .addOption(
+        new Option('--score <method>', 'how --heads ranks the heads')
+          .choices([...HEAD_SCORINGS])
+          .default('magnitude'),
+      )
+      .option(
+        '--calib <dir>',
+        'images, <dir>/<class>/<image>, for activation/ablation scoring and --recover bias',
+      )
+      .option(
+        '--calib-limit <n>',
+        'use N images of --calib drawn across the classes',
+        positiveInteger,
+        64,
+      )
+      .addOption(
+        new Option(
+          '--recover <how>',
+          'bias: fold the removed heads’ mean contribution on --calib into the output projection’s bias',
+        )
+          .choices(['none', 'bias'])
+          .default('none'),
+      )
+      .option(
+        '--report <file>',
+        'what was removed, the scores, and parameters per layer (JSON if .json, else text)',
+      )
+      .option('--json', 'print the summary as JSON', false);
+    for (const option of preprocessOptions('Preprocessing of the --calib images:'))
+      command.addOption(option);
+    command.action(async (modelPath: string, flags: PruneFlags) => {
+      if ((flags.heads === undefined) === (flags.plan === undefined)) {
+        command.error('error: give either --heads or --plan');
+      }
+      const needsImages =
+        flags.recover === 'bias' || (flags.heads !== undefined && flags.score !== 'magnitude');
+      if (needsImages && flags.calib === undefined) {
+        command.error(
+          `error: ${flags.recover === 'bias' ? '--recover bias' : `--score ${flags.score}`} needs --calib <dir>`,
+        );
+      }
+      if (isSameFile(modelPath, flags.output)) {
+        command.error(
+          `error: --output ${flags.output} is the input model; write the pruned model elsewhere`,
+        );
+      }
+      const overrides = preprocessOverrides(command, flags);
+      const interrupt = interruptSignal();
+      let progress: ProgressReporter | undefined;
+      try {
+        const model = loadModel(modelPath);
+        const feeds = needsImages
+          ? await calibrationFeeds(model, modelPath, flags, overrides)
+          : undefined;
+        const probe = createTensorProbe();
+        let scores: HeadImportance[] | undefined;
+        let plan = flags.plan;
+        if (flags.heads !== undefined) {
+          if (flags.score === 'ablation') progress = progressReporter(io, 'scoring', 'heads');
+          scores = await scoreHeads(model, {
+            method: flags.score,
+            ...(feeds === undefined ? {} : { feeds, probe }),
+            ...(progress === undefined ? {} : { onProgress: (p) => progress!(p.done, p.total) }),
+            signal: interrupt.signal,
+          });
+          progress?.close();
+          plan = selectHeads(scores, {
+            ...flags.heads,
+            ...(flags.perLayerMax === undefined ? {} : { perLayerMax: flags.perLayerMax }),
+          });
+        }
+        const result = await pruneHeads(model, plan!, {
+          recover: flags.recover,
+          ...(feeds === undefined ? {} : { feeds, probe }),
+          provenance:
+            flags.heads === undefined
+              ? { plan: 'given' }
+              : { scoring: flags.score, budget: flags.heads },
+          signal: interrupt.signal,
+        });
+        // Written only now, when all the work succeeded: a failure or Ctrl-C leaves no file.
+        interrupt.signal.throwIfAborted();
+        saveModel(model, flags.output);
+        copyCompanionFiles(modelPath, flags.output);
+        const summary = summarize(modelPath, flags, result, plan!);
+        if (flags.report !== undefined)
+          writeFileAtomic(flags.report, reportText(flags.report, summary, scores));
+        if (flags.json) writeJson(io, summary);
+        else printSummary(io, summary);
+      } catch (error) {
+        progress?.close();
+        if (interrupt.signal.aborted) throw interrupt.signal.reason;
+        throw userError(error, command, modelPath, flags);
+      } finally {
+        interrupt.dispose();
+      }
+    });
+  },
+};
+
+/** The --calib images as probe feeds, one batch of two images at a time. */
+async function calibrationFeeds(
+  model: Model,
+  modelPath: string,
+  flags: PruneFlags,
+  overrides: PreprocessOverrides,
+): Promise<FeedBatch[]> {
+  const preprocess = await findImagePreprocessing(modelPath, overrides);
+  const images = await imageFolderFeeds(model, flags.calib!, {
+    preprocess,
+    limit: flags.calibLimit,
+  });
+  const batches: FeedBatch[] = [];
+  for await (const feeds of images.feeds) {
+    batches.push(
+      Object.fromEntries(
+        Object.entries(feeds).map(([name, feed]) => [
+          name,
+          { type: 'float32', data: feed.data, dims: feed.dims },
+        ]),
+      ),
+    );
+  }
+  return batches;
+}
+
+interface PruneSummary {
+  input: string;
+  output: string;
+  inputSizeBytes: number;
+  outputSizeBytes: number;
+  headsBefore: number;
+  headsAfter: number;
+  scoring: HeadScoring | null;
+  recover: HeadRecovery;
+  plan: HeadPlan;
+  layers: PruneHeadsResult['layers'];
+}
+
+function summarize(
+  modelPath: string,
+  flags: PruneFlags,
+  result: PruneHeadsResult,
+  plan: HeadPlan,
+): PruneSummary {
+  return {
+    input: modelPath,
+    output: flags.output,
+    inputSizeBytes: statSync(modelPath).size,
+    outputSizeBytes: statSync(flags.output).size,
+    headsBefore: result.headsBefore,
+    headsAfter: result.headsAfter,
+    scoring: flags.heads === undefined ? null : flags.score,
+    recover: result.recover,
+    plan,
+    layers: result.layers,
+  };
+}
+
+function printSummary(io: CliIo, summary: PruneSummary): void {
+  const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
+  io.stdout.write(
+    `pruned ${summary.headsBefore - summary.headsAfter} of ${summary.headsBefore} heads` +
+      `${summary.scoring === null ? ' (given plan)' : ` (by ${summary.scoring})`}` +
+      `${summary.recover === 'bias' ? ', bias recovered' : ''}: ${summary.output}\n`,
+  );
+  io.stdout.write(`size ${mb(summary.inputSizeBytes)} → ${mb(summary.outputSizeBytes)}\n`);
+  for (const layer of summary.layers) {
+    if (layer.removed.length === 0) continue;
+    io.stdout.write(
+      `  layer ${layer.layer}: heads ${layer.headsBefore} → ${layer.headsAfter} (removed ${layer.removed.join(', ')}), ` +
+        `attention parameters ${layer.parametersBefore} → ${layer.parametersAfter}\n`,
+    );
+  }
+}
+
+function reportText(
+  path: string,
+  summary: PruneSummary,
+  scores: HeadImportance[] | undefined,
+): string {
+  if (path.endsWith('.json'))
+    return `${JSON.stringify({ ...summary, scores: scores ?? null }, null, 2)}\n`;
+  const lines = [
+    `heads ${summary.headsBefore} → ${summary.headsAfter}; scoring ${summary.scoring ?? 'none (given plan)'}; recover ${summary.recover}`,
+    'layer  heads  removed          parameters',
+  ];
+  for (const layer of summary.layers) {
+    lines.push(
+      `${String(layer.layer).padStart(5)}  ${`${layer.headsBefore}→${layer.headsAfter}`.padEnd(5)}  ` +
+        `${(layer.removed.join(',') || '-').padEnd(15)}  ${layer.parametersBefore} → ${layer.parametersAfter}`,
+    );
+  }
+  if (scores !== undefined) {
+    lines.push('', 'layer  head  score');
+    for (const s of scores)
+      lines.push(
+        `${String(s.layer).padStart(5)}  ${String(s.head).padStart(4)}  ${s.score.toPrecision(4)}`,
+      );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** --heads: a share in (0, 1) or a whole count. */
+function headBudget(value: string): HeadBudget {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`'${value}' is neither a share in [0, 1) nor a count of heads`);
+  }
+  if (n < 1) return { fraction: n };
+  if (!Number.isInteger(n))
+    throw new InvalidArgumentError(`'${value}': a count of heads is a whole number`);
+  return { count: n };
+}
+
+function headPlan(value: string): HeadPlan {
+  try {
+    return parseHeadPlan(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function userError(
+  error: unknown,
+  command: Command,
+  modelPath: string,
+  flags: PruneFlags,
+): unknown {
+  if (!isVitOptError(error)) return error;
+  if (error.subject === 'plan') command.error(`error: option '--plan': ${error.message}`);
+  if (error.subject === 'count' || error.subject === 'fraction')
+    command.error(`error: option '--heads': ${error.message}`);
+  if (error.subject === 'preprocess') return missingPreprocessing(modelPath, error);
+  const paths: Record<string, string | undefined> = {
+    model: modelPath,
+    data: flags.calib,
+    images: flags.calib,
+  };
+  const path =
+    error.subject === undefined || !Object.hasOwn(paths, error.subject)
+      ? undefined
+      : paths[error.subject];
+  return path === undefined
+    ? error
+    : new VitOptError(error.code, error.message, { subject: path, cause: error });
+}
