@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { isVitOptError } from '@vit-opt/graph';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { InterruptedError } from './progress.js';
+import { InterruptedError } from './interrupt.js';
 
 /** Set to 1 to see stack traces, for expected errors too. */
 export const DEBUG_VARIABLE = 'VIT_OPT_DEBUG';
@@ -10,7 +10,7 @@ export const DEBUG_VARIABLE = 'VIT_OPT_DEBUG';
 /**
  * Prints a failed run's error and returns its exit code. Commander has already printed usage
  * errors (one line and the usage); a VitOptError is one line naming its file or option; Ctrl-C
- * is one line too; anything else is a bug in vit-opt.
+ * and SIGTERM are one line too (exit 130, 143); anything else is a bug in vit-opt.
  */
 export function reportFailure(error: unknown, io: CliIo): number {
   const debug = process.env[DEBUG_VARIABLE] === '1';
@@ -20,7 +20,7 @@ export function reportFailure(error: unknown, io: CliIo): number {
   }
   if (error instanceof InterruptedError) {
     io.stderr.write(`${error.message}\n`);
-    return ExitCode.interrupted;
+    return error.exitCode;
   }
   if (isVitOptError(error)) {
     io.stderr.write(`error: ${error.toOneLine()}\n`);

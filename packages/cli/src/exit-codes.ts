@@ -9,4 +9,6 @@ export const ExitCode = {
   internal: 70,
   /** Stopped by Ctrl-C (128 + SIGINT, as shells report it); nothing was written. */
   interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15); nothing was written. */
+  terminated: 143,
 } as const;

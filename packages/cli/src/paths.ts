@@ -1,17 +1,11 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '@vit-opt/graph';
+import { stageFile, writeFileAtomic, type StagedFile } from '@vit-opt/graph';
+import { canonicalPath } from './outputs.js';
 
 /** Whether two paths name the same file (through symlinks and `.`/`..`), existing or not. */
 export function isSameFile(a: string, b: string): boolean {
-  const canonical = (path: string): string => {
-    try {
-      return realpathSync(path);
-    } catch {
-      return resolve(path);
-    }
-  };
-  return canonical(a) === canonical(b);
+  return canonicalPath(a) === canonicalPath(b);
 }
 
 /**
@@ -25,14 +19,38 @@ const COMPANION_FILES = ['config.json', 'preprocessor_config.json'] as const;
  * folder, atomically, never over a file already there. Returns the names copied.
  */
 export function copyCompanionFiles(modelPath: string, outputPath: string): string[] {
+  return companionCopies(modelPath, outputPath).map(({ name, source, target }) => {
+    writeFileAtomic(target, readFileSync(source));
+    return name;
+  });
+}
+
+/**
+ * copyCompanionFiles staged, to be committed with the run's other outputs: the names copied and
+ * the staged files.
+ */
+export function stageCompanionFiles(
+  modelPath: string,
+  outputPath: string,
+): { names: string[]; staged: StagedFile[] } {
+  const copies = companionCopies(modelPath, outputPath);
+  const staged: StagedFile[] = [];
+  try {
+    for (const { source, target } of copies) staged.push(stageFile(target, readFileSync(source)));
+  } catch (error) {
+    for (const file of staged) file.discard();
+    throw error;
+  }
+  return { names: copies.map((copy) => copy.name), staged };
+}
+
+function companionCopies(modelPath: string, outputPath: string) {
   const from = dirname(resolve(modelPath));
   const to = dirname(resolve(outputPath));
   if (isSameFile(from, to)) return [];
-  return COMPANION_FILES.filter((name) => {
+  return COMPANION_FILES.flatMap((name) => {
     const source = join(from, name);
     const target = join(to, name);
-    if (!existsSync(source) || existsSync(target)) return false;
-    writeFileAtomic(target, readFileSync(source));
-    return true;
+    return !existsSync(source) || existsSync(target) ? [] : [{ name, source, target }];
   });
 }

@@ -18,7 +18,7 @@ export function createProgram(io: CliIo): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      `\nExit codes: 0 done, 1 bad input file or failed work, 2 usage error, 70 internal error, 130 interrupted.\n` +
+      `\nExit codes: 0 done, 1 bad input file or failed work, 2 usage error, 70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).\n` +
         `Set ${DEBUG_VARIABLE}=1 to see stack traces.`,
     );
   // Subcommands inherit the output and exit settings above when created.

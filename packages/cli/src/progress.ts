@@ -36,18 +36,5 @@ export function progressReporter(io: CliIo, label: string, unit: string): Progre
   });
 }
 
-/** The reason a run stopped by Ctrl-C fails with: an expected end, not a bug (see errors.ts). */
-export class InterruptedError extends Error {
-  constructor() {
-    super('interrupted (Ctrl-C): no results written');
-    this.name = 'InterruptedError';
-  }
-}
-
-/** An AbortSignal that Ctrl-C fires, so a run stops between batches and writes nothing. */
-export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onInterrupt = () => controller.abort(new InterruptedError());
-  process.once('SIGINT', onInterrupt);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onInterrupt) };
-}
+// Interrupt handling lives in interrupt.ts; re-exported for the commands that import it from here.
+export { InterruptedError, interruptSignal, throwIfInterrupted } from './interrupt.js';

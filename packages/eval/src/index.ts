@@ -4,6 +4,7 @@ export * from './results/index.js';
 export * from './speed/index.js';
 export * from './evaluate/index.js';
 export { createOnnxRuntimeEvaluator } from './runtime/constant-evaluator.js';
+export { executionProviderNames, onnxRuntimeLoadProblem } from './runtime/runtime-check.js';
 export { InnerTensorSession, createTensorProbe } from './runtime/inner-tensor-session.js';
 export type {
   InnerTensorFeed,

@@ -16,7 +16,7 @@ export { loadModel, readModelBytes, saveModel, stageModel } from './io/model-fil
 export { readRegularFile, readRegularFileAsync } from './io/regular-file.js';
 export type { ReadRegularFileOptions } from './io/regular-file.js';
 export { describeFileKind } from './io/file-kind.js';
-export type { LoadOptions, SaveOptions } from './io/model-file.js';
+export type { LoadOptions, SaveOptions, StagedModel } from './io/model-file.js';
 export { DataType, dataTypeInfo, dataTypeName, byteLengthOf, elementCountOf } from './ir/dtype.js';
 export type { DataTypeInfo, NumericTypedArray, TypedArrayByDataType } from './ir/dtype.js';
 export { Tensor } from './ir/tensor.js';

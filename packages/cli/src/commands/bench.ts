@@ -1,8 +1,16 @@
-import { runBenchmark, writeResults } from '@vit-opt/eval';
+import { resultsText, runBenchmark, stageResults } from '@vit-opt/eval';
 import type { CliCommand } from '../command.js';
-import { interruptSignal, progressReporter } from '../progress.js';
+import { interruptSignal, throwIfInterrupted } from '../interrupt.js';
+import { STDOUT, checkOutputs, commitOutputs, companionInputs } from '../outputs.js';
+import { progressReporter } from '../progress.js';
 import { writeEnvironmentWarnings, writeJson } from '../output.js';
-import { blameProviderFlag, integerList, positiveInteger, providerOption } from './options.js';
+import {
+  blameProviderFlag,
+  checkProviderName,
+  integerList,
+  positiveInteger,
+  providerOption,
+} from './options.js';
 
 interface BenchOptions {
   batch?: number[];
@@ -33,12 +41,21 @@ export const benchCommand: CliCommand = {
       .option('--runs <n>', 'timed runs per configuration', positiveInteger)
       .option('--seconds <t>', 'time per configuration instead of a run count', positiveInteger)
       .addOption(providerOption())
-      .option('-o, --output <file>', 'write the results JSON here (atomically)')
+      .option('-o, --output <file>', 'write the results JSON here (atomically); - for stdout')
       .option('--json', 'print the results JSON', false)
       .action(async (modelPath: string, options: BenchOptions) => {
         if (options.runs !== undefined && options.seconds !== undefined) {
           command.error('error: give --runs or --seconds, not both');
         }
+        checkOutputs(command, {
+          inputs: [
+            { what: 'the model', path: modelPath },
+            ...companionInputs(modelPath, 'the model'),
+          ],
+          outputs: options.output === undefined ? [] : [{ what: '-o', path: options.output }],
+          stdout: true,
+        });
+        await checkProviderName(command, options.provider);
         const interrupt = interruptSignal();
         const report = progressReporter(io, 'bench', 'percent');
         try {
@@ -53,10 +70,16 @@ export const benchCommand: CliCommand = {
           }).catch((error: unknown) => {
             throw blameProviderFlag(error);
           });
-          if (options.output !== undefined) writeResults(options.output, results);
+          // Nothing is written once a signal came, even one after the last run.
+          throwIfInterrupted(interrupt.signal);
+          const toStdout = options.output === STDOUT;
+          if (toStdout) io.stdout.write(resultsText(results, 'stdout'));
+          else if (options.output !== undefined) {
+            commitOutputs([stageResults(options.output, results)], interrupt.signal);
+          }
           writeEnvironmentWarnings(io, results.environment);
-          if (options.json) writeJson(io, results);
-          else {
+          if (options.json && !toStdout) writeJson(io, results);
+          else if (!toStdout) {
             io.stdout.write(`${modelPath}: ${results.model.size_bytes} bytes\n`);
             for (const m of results.bench.measurements) {
               const l = m.latency;

@@ -1,10 +1,14 @@
-import { evaluate, writeResults } from '@vit-opt/eval';
+import { statSync } from 'node:fs';
+import { evaluate, resultsText, stageResults } from '@vit-opt/eval';
 import { DEFAULT_MAX_IMAGE_PIXELS } from '@vit-opt/eval/data';
 import type { CliCommand } from '../command.js';
-import { interruptSignal, progressReporter } from '../progress.js';
+import { interruptSignal, throwIfInterrupted } from '../interrupt.js';
+import { STDOUT, checkOutputs, commitOutputs, companionInputs, type RunPaths } from '../outputs.js';
+import { progressReporter } from '../progress.js';
 import { writeEnvironmentWarnings, writeJson } from '../output.js';
 import {
   blameProviderFlag,
+  checkProviderName,
   nonNegativeInteger,
   positiveInteger,
   providerOption,
@@ -53,7 +57,7 @@ export const evalCommand: CliCommand = {
         '--data <path>',
         'ImageFolder directory, or a CSV/JSONL manifest of path,label',
       )
-      .requiredOption('-o, --output <file>', 'results JSON, written atomically')
+      .requiredOption('-o, --output <file>', 'results JSON, written atomically; - for stdout')
       .option('--labels <file>', 'label names replacing the model’s id2label')
       .option('--baseline <model>', 'compare against this model on the same images')
       .option('--batch <n>', 'batch size (default 32)', positiveInteger)
@@ -75,6 +79,8 @@ export const evalCommand: CliCommand = {
       )
       .option('--json', 'print the results JSON instead of a summary', false)
       .action(async (modelPath: string, options: EvalOptions) => {
+        checkOutputs(command, evalPaths(modelPath, options));
+        await checkProviderName(command, options.provider);
         const preprocess = preprocessOverrides(command, options);
         await checkStandInPreprocessing(modelPath, preprocess);
         const interrupt = interruptSignal();
@@ -95,18 +101,22 @@ export const evalCommand: CliCommand = {
               ? {}
               : { sample: { count: options.sample, seed: options.seed } }),
             ...(options.shard === undefined ? {} : { shard: options.shard }),
-            ...(options.maxImagePixels === undefined ? {} : { maxImagePixels: options.maxImagePixels }),
+            ...(options.maxImagePixels === undefined
+              ? {}
+              : { maxImagePixels: options.maxImagePixels }),
             onProgress: (p) => report(p.done, p.total),
             signal: interrupt.signal,
           }).catch((error: unknown) => {
             throw blameProviderFlag(error);
           });
-          writeResults(options.output, results);
+          // Nothing is written once a signal came, even one after the last batch.
+          throwIfInterrupted(interrupt.signal);
+          const toStdout = options.output === STDOUT;
+          if (toStdout) io.stdout.write(resultsText(results, 'stdout'));
+          else commitOutputs([stageResults(options.output, results)], interrupt.signal);
           writeEnvironmentWarnings(io, results.environment);
-          if (options.json) {
-            writeJson(io, results);
-            return;
-          }
+          if (options.json && !toStdout) writeJson(io, results);
+          if (options.json || toStdout) return;
           const m = results.metrics;
           const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
           io.stdout.write(
@@ -130,3 +140,25 @@ export const evalCommand: CliCommand = {
     for (const option of preprocessOptions(heading)) command.addOption(option);
   },
 };
+
+/** What eval reads (models, their configs, labels, the manifest or image folder) and writes. */
+function evalPaths(modelPath: string, options: EvalOptions): RunPaths {
+  const dataIsFolder = statSync(options.data, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return {
+    inputs: [
+      { what: 'the model', path: modelPath },
+      ...companionInputs(modelPath, 'the model'),
+      ...(options.baseline === undefined
+        ? []
+        : [
+            { what: '--baseline', path: options.baseline },
+            ...companionInputs(options.baseline, '--baseline'),
+          ]),
+      ...(options.labels === undefined ? [] : [{ what: '--labels', path: options.labels }]),
+      ...(dataIsFolder ? [] : [{ what: '--data', path: options.data }]),
+    ],
+    inputFolders: dataIsFolder ? [{ what: '--data', path: options.data }] : [],
+    outputs: [{ what: '-o', path: options.output }],
+    stdout: true,
+  };
+}

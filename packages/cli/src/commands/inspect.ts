@@ -1,5 +1,6 @@
 import { formatSummary, loadModel, summarizeModel } from '@vit-opt/graph';
 import type { CliCommand } from '../command.js';
+import { interruptSignal, throwIfInterrupted } from '../interrupt.js';
 import { writeJson } from '../output.js';
 
 interface InspectOptions {
@@ -18,9 +19,15 @@ export const inspectCommand: CliCommand = {
       .argument('<model>', 'the .onnx file')
       .option('--json', 'print the summary as JSON (the ModelSummary of @vit-opt/graph)', false)
       .action((modelPath: string, options: InspectOptions) => {
-        const summary = summarizeModel(loadModel(modelPath));
-        if (options.json) writeJson(io, summary);
-        else io.stdout.write(formatSummary(summary));
+        const interrupt = interruptSignal();
+        try {
+          const summary = summarizeModel(loadModel(modelPath));
+          throwIfInterrupted(interrupt.signal);
+          if (options.json) writeJson(io, summary);
+          else io.stdout.write(formatSummary(summary));
+        } finally {
+          interrupt.dispose();
+        }
       });
   },
 };

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { VitOptError, isVitOptError } from '@vit-opt/graph';
 
 /**
@@ -70,6 +70,20 @@ export function providerOption(): Option {
     '--provider <name>',
     'onnxruntime execution provider (cuda and tensorrt need their libraries installed)',
   ).default('cpu');
+}
+
+/**
+ * Refuses, as a usage error, a --provider onnxruntime-node does not know by name (a typo, 'tpu');
+ * one it knows but cannot start here (CUDA without its libraries) fails later, with exit 1.
+ */
+export async function checkProviderName(command: Command, provider: string): Promise<void> {
+  const { executionProviderNames } = await import('@vit-opt/eval');
+  const names = executionProviderNames();
+  if (!names.includes(provider)) {
+    command.error(
+      `error: option '--provider <name>' argument '${provider}' is invalid: onnxruntime-node knows ${names.join(', ')}`,
+    );
+  }
 }
 
 /** The library names its option executionProvider; the user typed --provider. */

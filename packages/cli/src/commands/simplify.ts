@@ -1,20 +1,26 @@
 import { statSync } from 'node:fs';
 import {
+  VitOptError,
   formatBytes,
   loadModel,
-  saveModel,
   simplify,
+  stageModel,
   type ConstantEvaluator,
+  type Model,
   type SimplifyReport,
+  type StagedFile,
 } from '@vit-opt/graph';
 import type { CliCommand } from '../command.js';
+import { interruptSignal, throwIfInterrupted } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
-import { copyCompanionFiles, isSameFile } from '../paths.js';
+import { checkOutputs, commitOutputs, companionInputs } from '../outputs.js';
+import { isSameFile, stageCompanionFiles } from '../paths.js';
 
 interface SimplifyOptions {
   output: string;
   fold: boolean;
+  runtimeCheck: boolean;
   json: boolean;
   force: boolean;
 }
@@ -47,33 +53,109 @@ export const simplifyCommand: CliCommand = {
         '--no-fold',
         'skip general constant folding (it evaluates constant subgraphs with onnxruntime)',
       )
+      .option(
+        '--no-runtime-check',
+        'do not check that onnxruntime loads the result (for models of operators it does not have)',
+      )
       .option('--json', 'print the report as JSON', false)
       .option('-f, --force', 'allow --output to be the input model, which is then replaced', false)
       .action(async (modelPath: string, options: SimplifyOptions) => {
+        const replacing = options.force && isSameFile(modelPath, options.output);
         if (!options.force && isSameFile(modelPath, options.output)) {
           command.error(
             `error: --output ${options.output} is the input model; pass --force to replace it`,
           );
         }
-        const model = loadModel(modelPath);
-        const evaluator = options.fold ? await onnxRuntimeEvaluator() : undefined;
-        const report = await simplify(model, { evaluator });
-        saveModel(model, options.output);
-        const copied = copyCompanionFiles(modelPath, options.output);
-        const result: SimplifyResult = {
-          input: modelPath,
-          output: options.output,
-          copied,
-          constantFolding: options.fold,
-          inputSizeBytes: statSync(modelPath).size,
-          outputSizeBytes: statSync(options.output).size,
-          ...report,
-        };
-        if (options.json) writeJson(io, result);
-        else printResult(io, result);
+        checkOutputs(command, {
+          inputs: [
+            ...(replacing ? [] : [{ what: 'the model', path: modelPath }]),
+            ...companionInputs(modelPath, 'the model'),
+          ],
+          outputs: [{ what: '--output', path: options.output }],
+        });
+        const interrupt = interruptSignal();
+        try {
+          const model = loadModel(modelPath);
+          for (const path of externalDataFiles(model)) {
+            if (isSameFile(path, options.output)) {
+              command.error(
+                `error: --output ${options.output} is the model's external data file, which this run reads; write elsewhere`,
+              );
+            }
+          }
+          throwIfInterrupted(interrupt.signal);
+          const evaluator = options.fold ? await onnxRuntimeEvaluator() : undefined;
+          const report = await simplify(model, { evaluator });
+          throwIfInterrupted(interrupt.signal);
+          const inputSizeBytes = statSync(modelPath).size;
+          const stagedModel = stageModel(model, options.output);
+          const staged: StagedFile[] = [stagedModel];
+          let copied: string[] = [];
+          try {
+            // Only an inline model is checked: a staged model with a side file names it by the
+            // name it takes on commit, which onnxruntime would not find yet.
+            if (options.runtimeCheck && stagedModel.dataLocation === undefined) {
+              await checkLoadsInOnnxRuntime(modelPath, stagedModel.temporaryPath);
+            }
+            const companions = stageCompanionFiles(modelPath, options.output);
+            staged.push(...companions.staged);
+            copied = companions.names;
+          } catch (error) {
+            for (const file of staged) file.discard();
+            throw error;
+          }
+          commitOutputs(staged, interrupt.signal);
+          const result: SimplifyResult = {
+            input: modelPath,
+            output: options.output,
+            copied,
+            constantFolding: options.fold,
+            inputSizeBytes,
+            outputSizeBytes: statSync(options.output).size,
+            ...report,
+          };
+          if (options.json) writeJson(io, result);
+          else printResult(io, result);
+        } finally {
+          interrupt.dispose();
+        }
       });
   },
 };
+
+/** The side files the model keeps tensors in. */
+function externalDataFiles(model: Model): string[] {
+  const paths = new Set<string>();
+  for (const graph of model.graph.allGraphs()) {
+    for (const value of graph.initializers) {
+      const location = value.initializer?.externalLocation;
+      if (location !== undefined) paths.add(location.path);
+    }
+  }
+  return [...paths];
+}
+
+/**
+ * A success must be a model onnxruntime loads. When the simplified model does not, the input
+ * usually did not either (an operator or shape the structural checks cannot see): that is the
+ * input's fault, one line naming it. If the input loads, simplify broke it: a bug in vit-opt.
+ */
+async function checkLoadsInOnnxRuntime(modelPath: string, simplifiedPath: string): Promise<void> {
+  const { onnxRuntimeLoadProblem } = await import('@vit-opt/eval');
+  const problem = await onnxRuntimeLoadProblem(simplifiedPath);
+  if (problem === undefined) return;
+  const inputProblem = await onnxRuntimeLoadProblem(modelPath);
+  if (inputProblem !== undefined) {
+    throw new VitOptError(
+      'UNSUPPORTED',
+      `onnxruntime cannot load this model: ${inputProblem} (--no-runtime-check simplifies it anyway)`,
+      { subject: modelPath },
+    );
+  }
+  throw new Error(
+    `the simplified model does not load in onnxruntime, though the input does: ${problem}`,
+  );
+}
 
 /** onnxruntime-node loads only when folding, so `inspect` and `simplify --no-fold` stay light. */
 async function onnxRuntimeEvaluator(): Promise<ConstantEvaluator> {

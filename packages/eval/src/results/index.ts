@@ -25,7 +25,7 @@ export type {
 } from './results-document.js';
 export { RESULTS_SCHEMA_VERSION } from './results-document.js';
 export { RESULTS_SCHEMA_PATH, findSchemaViolation } from './results-schema.js';
-export { readResults, writeResults } from './results-file.js';
+export { readResults, resultsText, stageResults, writeResults } from './results-file.js';
 export { sha256File } from './sha256-file.js';
 export { RECIPE_METADATA_KEY, describeModel } from './describe-model.js';
 export type { DatasetContentHash, DescribeDatasetOptions } from './describe-dataset.js';

@@ -1,4 +1,4 @@
-import { VitOptError, readRegularFileAsync, writeFileAtomic } from '@vit-opt/graph';
+import { VitOptError, readRegularFileAsync, stageFile, type StagedFile } from '@vit-opt/graph';
 import { RESULTS_SCHEMA_VERSION, type ResultsDocument } from './results-document.js';
 import { formatResultsJson } from './results-json.js';
 import { findSchemaViolation } from './results-schema.js';
@@ -13,7 +13,9 @@ const MAX_RESULTS_BYTES = 0x1fff_ffe8;
 export async function readResults(path: string): Promise<ResultsDocument> {
   let text: string;
   try {
-    text = (await readRegularFileAsync(path, { what: 'a results file', maxBytes: MAX_RESULTS_BYTES })).toString('utf8');
+    text = (
+      await readRegularFileAsync(path, { what: 'a results file', maxBytes: MAX_RESULTS_BYTES })
+    ).toString('utf8');
   } catch (error) {
     if (!(error instanceof VitOptError)) throw error;
     const missing = error.code === 'FILE_NOT_FOUND';
@@ -56,17 +58,33 @@ export async function readResults(path: string): Promise<ResultsDocument> {
 }
 
 /**
- * Writes a results document atomically (a crash or Ctrl-C leaves the old file or none, never half
- * of one). What is checked against the schema is the JSON text itself, read back, so a value JSON
- * cannot carry (NaN becomes null) is caught here rather than by the next reader.
+ * The JSON text of a results document, checked against the schema as read back, so that a value
+ * JSON cannot carry (NaN becomes null) is caught here rather than by the next reader. `subject`
+ * names where it was going in the error.
  */
-export function writeResults(path: string, document: ResultsDocument): void {
+export function resultsText(document: ResultsDocument, subject: string): string {
   const text = formatResultsJson(document);
   const violation = findSchemaViolation(JSON.parse(text));
   if (violation !== undefined) {
     throw new VitOptError('INVALID_ARGUMENT', `refusing to write invalid results ${violation}`, {
-      subject: path,
+      subject,
     });
   }
-  writeFileAtomic(path, text);
+  return text;
+}
+
+/**
+ * A results document written to a temp file beside `path`, to be committed with the run's other
+ * outputs (see @vit-opt/graph's stageFile).
+ */
+export function stageResults(path: string, document: ResultsDocument): StagedFile {
+  return stageFile(path, resultsText(document, path));
+}
+
+/**
+ * Writes a results document atomically (a crash or Ctrl-C leaves the old file or none, never half
+ * of one), checked as resultsText does.
+ */
+export function writeResults(path: string, document: ResultsDocument): void {
+  stageResults(path, document).commit();
 }

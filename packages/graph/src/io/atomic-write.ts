@@ -94,7 +94,10 @@ export interface StagedFile {
  * `-o variants/int8/model.onnx` leads a user to expect) and returns it staged. Stale temp files
  * of `path` left by writers that died are removed first.
  */
-export function stageFile(path: string, chunks: Uint8Array | string | Iterable<Uint8Array>): StagedFile {
+export function stageFile(
+  path: string,
+  chunks: Uint8Array | string | Iterable<Uint8Array>,
+): StagedFile {
   const temp = temporaryPathFor(path);
   let fd: number | undefined;
   try {

@@ -63,7 +63,9 @@ function outcome(bytes: Uint8Array): string {
 }
 
 interface ProtoModel {
-  graph: { node: Array<{ opType: string; name: string; attribute: Array<{ name: string; t: unknown }> }> };
+  graph: {
+    node: Array<{ opType: string; name: string; attribute: Array<{ name: string; t: unknown }> }>;
+  };
 }
 
 function editedFixture(edit: (model: ProtoModel) => void): Uint8Array {

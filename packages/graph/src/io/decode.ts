@@ -30,7 +30,12 @@ import {
   type TypeProto,
   type ValueInfoProto,
 } from './proto.js';
-import { LOAD_CHECKS, validateModel, validationError, type ValidationIssue } from '../passes/validate.js';
+import {
+  LOAD_CHECKS,
+  validateModel,
+  validationError,
+  type ValidationIssue,
+} from '../passes/validate.js';
 import { describeNonOnnx } from './sniff.js';
 import { scanWireFormat } from './unknown-fields.js';
 
@@ -62,7 +67,9 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Mod
   const proto = decodeModelProto(bytes, subject);
   const wire = scanWireFormat(bytes);
   if (wire.problem !== undefined) {
-    throw new VitOptError('CORRUPT', `not a valid ONNX model (protobuf: ${wire.problem})`, { subject });
+    throw new VitOptError('CORRUPT', `not a valid ONNX model (protobuf: ${wire.problem})`, {
+      subject,
+    });
   }
   if (proto.graph === null || proto.graph === undefined) {
     throw new VitOptError('NOT_ONNX', 'not an ONNX model: it has no graph', { subject });
@@ -152,17 +159,26 @@ function graphFromProto(proto: GraphProto, parent: Graph | undefined, context: C
 
   for (const info of proto.input) {
     if (info.name === '') {
-      context.issues.push({ subject: `graph '${graph.name}'`, message: 'a graph input has no name' });
+      context.issues.push({
+        subject: `graph '${graph.name}'`,
+        message: 'a graph input has no name',
+      });
     }
     graph.inputs.push(declare(graph, info, false, context));
   }
   for (const t of proto.initializer) {
     if (t.name === '') {
-      context.issues.push({ subject: `graph '${graph.name}'`, message: 'an initializer has no name' });
+      context.issues.push({
+        subject: `graph '${graph.name}'`,
+        message: 'an initializer has no name',
+      });
     }
     const value = graph._defineValue(t.name);
     if (value.initializer !== undefined) {
-      context.issues.push({ subject: `initializer '${t.name}'`, message: 'the name is given to two initializers' });
+      context.issues.push({
+        subject: `initializer '${t.name}'`,
+        message: 'the name is given to two initializers',
+      });
     }
     graph.setInitializer(value, tensorFromProto(t, context));
   }
@@ -175,7 +191,9 @@ function graphFromProto(proto: GraphProto, parent: Graph | undefined, context: C
     node.docString = n.docString;
     node.metadataProps = entriesToMap(n.metadataProps);
     node.deviceConfigurations = n.deviceConfigurations;
-    n.output.forEach((name, i) => node._setOutput(i, name === '' ? undefined : graph._defineValue(name)));
+    n.output.forEach((name, i) =>
+      node._setOutput(i, name === '' ? undefined : graph._defineValue(name)),
+    );
     graph._appendImportedNode(node);
     return node;
   });
@@ -187,7 +205,10 @@ function graphFromProto(proto: GraphProto, parent: Graph | undefined, context: C
     // Empty names between real inputs are omitted optional inputs, kept as holes.
     for (const a of n.attribute) {
       if (node.attributes.has(a.name)) {
-        context.issues.push({ subject: node.describe(), message: `attribute '${a.name}' is given twice` });
+        context.issues.push({
+          subject: node.describe(),
+          message: `attribute '${a.name}' is given twice`,
+        });
       }
       node.setAttribute(attributeFromProto(a, node, graph, context));
     }
@@ -235,7 +256,11 @@ export function typeFromProto(type: TypeProto | null | undefined): ValueType | u
   if (type.value === 'tensorType' && tensor !== null && tensor !== undefined) {
     const dims = tensor.shape?.dim;
     const shape: Dim[] | undefined = dims?.map((d) =>
-      d.value === 'dimValue' ? int64ToNumber(d.dimValue) : d.value === 'dimParam' ? d.dimParam! : null,
+      d.value === 'dimValue'
+        ? int64ToNumber(d.dimValue)
+        : d.value === 'dimParam'
+          ? d.dimParam!
+          : null,
     );
     const denotations = dims?.map((d) => (d.denotation === '' ? undefined : d.denotation));
     return {
@@ -249,7 +274,12 @@ export function typeFromProto(type: TypeProto | null | undefined): ValueType | u
   return { kind: 'other', proto: type };
 }
 
-function attributeFromProto(a: AttributeProto, node: Node, graph: Graph, context: Context): Attribute {
+function attributeFromProto(
+  a: AttributeProto,
+  node: Node,
+  graph: Graph,
+  context: Context,
+): Attribute {
   // A corrupt file can declare a type and leave out the field that holds the value.
   const present = <T>(value: T | null | undefined, what: string): T => {
     if (value !== null && value !== undefined) return value;
@@ -347,12 +377,14 @@ export function tensorFromProto(t: TensorProto, context: Context): Tensor {
     new VitOptError(code, `tensor '${t.name}': ${message}`, { subject: context.subject });
   const dims = t.dims.map(int64ToNumber);
   const bad = dims.find((d) => !Number.isSafeInteger(d) || d < 0);
-  if (bad !== undefined) throw refuse('CORRUPT', `dimension ${bad} is not a size (a whole number ≥ 0)`);
+  if (bad !== undefined)
+    throw refuse('CORRUPT', `dimension ${bad} is not a size (a whole number ≥ 0)`);
   const count = elementCountOf(dims);
   if (!Number.isSafeInteger(count)) {
     throw refuse('CORRUPT', `dims [${dims.join(',')}] hold more elements than any file can`);
   }
-  if (!isKnownDataType(t.dataType)) throw refuse('UNSUPPORTED', `unknown element type ${t.dataType}`);
+  if (!isKnownDataType(t.dataType))
+    throw refuse('UNSUPPORTED', `unknown element type ${t.dataType}`);
   if (t.dataType === DataType.UNDEFINED) throw refuse('CORRUPT', 'the element type is not set');
   if (t.segment) throw refuse('UNSUPPORTED', 'segmented tensors are not supported');
   const dtype = t.dataType as DataType;
@@ -370,7 +402,10 @@ export function tensorFromProto(t: TensorProto, context: Context): Tensor {
   if (location === 1) return Tensor.external(init, externalLocation(t, dtype, count, context));
   if (dtype === DataType.STRING) {
     if (t.stringData.length !== count) {
-      throw refuse('CORRUPT', `holds ${t.stringData.length} strings but string[${dims.join(',')}] needs ${count}`);
+      throw refuse(
+        'CORRUPT',
+        `holds ${t.stringData.length} strings but string[${dims.join(',')}] needs ${count}`,
+      );
     }
     return Tensor.fromStrings(init, [...t.stringData]);
   }
@@ -378,7 +413,8 @@ export function tensorFromProto(t: TensorProto, context: Context): Tensor {
   // protobufjs leaves an absent bytes field as its default, a plain empty array.
   const raw = t.rawData instanceof Uint8Array ? t.rawData : new Uint8Array(0);
   const bytes = raw.byteLength > 0 || count === 0 ? raw : typedFieldData(t, dtype);
-  if (bytes === undefined) throw refuse('CORRUPT', `${dataTypeName(dtype)}[${dims.join(',')}] has no data`);
+  if (bytes === undefined)
+    throw refuse('CORRUPT', `${dataTypeName(dtype)}[${dims.join(',')}] has no data`);
   if (bytes.byteLength !== expected) {
     throw refuse(
       'CORRUPT',
@@ -390,7 +426,8 @@ export function tensorFromProto(t: TensorProto, context: Context): Tensor {
 
 /** The bytes of the float_data / int32_data / int64_data / double_data / uint64_data forms. */
 function typedFieldData(t: TensorProto, dtype: DataType): Uint8Array | undefined {
-  const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const bytesOf = (a: ArrayBufferView): Uint8Array =>
+    new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   switch (dtype) {
     case DataType.FLOAT:
     case DataType.COMPLEX64:
@@ -408,7 +445,9 @@ function typedFieldData(t: TensorProto, dtype: DataType): Uint8Array | undefined
         : undefined;
     case DataType.UINT32:
       return t.uint64Data.length > 0
-        ? bytesOf(Uint32Array.from(t.uint64Data, (v) => Number(BigInt.asUintN(32, int64ToBigInt(v)))))
+        ? bytesOf(
+            Uint32Array.from(t.uint64Data, (v) => Number(BigInt.asUintN(32, int64ToBigInt(v)))),
+          )
         : undefined;
     case DataType.INT32:
       return t.int32Data.length > 0 ? bytesOf(Int32Array.from(t.int32Data)) : undefined;
@@ -424,7 +463,12 @@ function typedFieldData(t: TensorProto, dtype: DataType): Uint8Array | undefined
   }
 }
 
-function externalLocation(t: TensorProto, dtype: DataType, count: number, context: Context): ExternalLocation {
+function externalLocation(
+  t: TensorProto,
+  dtype: DataType,
+  count: number,
+  context: Context,
+): ExternalLocation {
   const refuse = (message: string, cause?: unknown): VitOptError =>
     new VitOptError('EXTERNAL_DATA', `tensor '${t.name}': ${message}`, {
       subject: context.subject,
@@ -450,7 +494,8 @@ function externalLocation(t: TensorProto, dtype: DataType, count: number, contex
     const text = entries.get(key);
     if (text === undefined) return fallback;
     const value = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
-    if (!Number.isSafeInteger(value)) throw refuse(`external data ${key} '${text}' is not a byte count`);
+    if (!Number.isSafeInteger(value))
+      throw refuse(`external data ${key} '${text}' is not a byte count`);
     return value;
   };
   if (dtype === DataType.STRING) throw refuse('string tensors cannot be kept in external data');

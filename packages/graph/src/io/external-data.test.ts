@@ -26,7 +26,10 @@ function savedModel(): { dir: string; path: string } {
   x.type = { kind: 'tensor', elemType: DataType.FLOAT, shape: [1, 8] };
   g.inputs.push(x);
   const w = g.addInitializer(
-    Tensor.fromArray({ name: 'w', dtype: DataType.FLOAT, dims: [8, 8] }, new Float32Array(64).fill(0.5)),
+    Tensor.fromArray(
+      { name: 'w', dtype: DataType.FLOAT, dims: [8, 8] },
+      new Float32Array(64).fill(0.5),
+    ),
   );
   g.outputs.push(g.addNode({ opType: 'MatMul', inputs: [x, w], outputs: ['y'] }).output(0));
   const dir = mkdtempSync(join(tmpdir(), 'vit-opt-external-'));
@@ -112,7 +115,9 @@ describe('external data', () => {
     const tensor = loadModel(path).graph.value('w')!.initializer!;
     rmSync(join(dir, 'weights.bin'));
     execFileSync('mkfifo', [join(dir, 'weights.bin')]);
-    expect(() => tensor.bytes()).toThrow(/external data file 'weights.bin' is a FIFO \(named pipe\), not a regular file/);
+    expect(() => tensor.bytes()).toThrow(
+      /external data file 'weights.bin' is a FIFO \(named pipe\), not a regular file/,
+    );
   });
 
   it('refuses a directory, a missing file and a loop of symbolic links', () => {
@@ -124,13 +129,30 @@ describe('external data', () => {
     expect(loadError(path)).toMatch(/external data file 'weights.bin' does not exist$/);
     symlinkSync('loop-b', join(dir, 'weights.bin'));
     symlinkSync('weights.bin', join(dir, 'loop-b'));
-    expect(loadError(path)).toMatch(/external data file 'weights.bin' is a loop of symbolic links$/);
+    expect(loadError(path)).toMatch(
+      /external data file 'weights.bin' is a loop of symbolic links$/,
+    );
   });
 
   it.each([
-    ['a length that disagrees with dims × dtype', 'length', '255', "external data length 255 disagrees with float32[8,8] (256 bytes)"],
-    ['a length that is no number', 'length', '0x100', "external data length '0x100' is not a byte count"],
-    ['an offset past the end of the file', 'offset', '4096', "external data file 'weights.bin' holds 256 bytes; the tensor ends at byte 4352"],
+    [
+      'a length that disagrees with dims × dtype',
+      'length',
+      '255',
+      'external data length 255 disagrees with float32[8,8] (256 bytes)',
+    ],
+    [
+      'a length that is no number',
+      'length',
+      '0x100',
+      "external data length '0x100' is not a byte count",
+    ],
+    [
+      'an offset past the end of the file',
+      'offset',
+      '4096',
+      "external data file 'weights.bin' holds 256 bytes; the tensor ends at byte 4352",
+    ],
     ['a negative offset', 'offset', '-1', "external data offset '-1' is not a byte count"],
   ])('refuses %s', (_, key, value, message) => {
     const { path } = withWeightsBin();

@@ -40,11 +40,17 @@ export function checkExternalFile(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw refuse(`external data file '${location}' does not exist`, error);
-    if (code === 'ELOOP') throw refuse(`external data file '${location}' is a loop of symbolic links`, error);
-    throw refuse(`cannot resolve external data file '${location}' (${describeFsError(error)})`, error);
+    if (code === 'ELOOP')
+      throw refuse(`external data file '${location}' is a loop of symbolic links`, error);
+    throw refuse(
+      `cannot resolve external data file '${location}' (${describeFsError(error)})`,
+      error,
+    );
   }
   if (!isInsideFolder(root, real)) {
-    throw refuse(`external data file '${location}' resolves to ${real}, outside the model's folder`);
+    throw refuse(
+      `external data file '${location}' resolves to ${real}, outside the model's folder`,
+    );
   }
   let stats: Stats;
   try {
@@ -53,7 +59,9 @@ export function checkExternalFile(
     throw refuse(`cannot read external data file '${location}' (${describeFsError(error)})`, error);
   }
   if (!stats.isFile()) {
-    throw refuse(`external data file '${location}' is ${describeFileKind(stats)}, not a regular file`);
+    throw refuse(
+      `external data file '${location}' is ${describeFileKind(stats)}, not a regular file`,
+    );
   }
   if (stats.size < neededBytes) {
     throw refuse(
@@ -94,10 +102,15 @@ export function readExternalRange(range: ExternalRange, tensorName: string): Uin
   try {
     // O_NONBLOCK: should the file have been swapped for a FIFO, opening it must not wait.
     // O_NOFOLLOW: nor may it have been swapped for a symbolic link.
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+    fd = openSync(
+      path,
+      constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0),
+    );
     const stats = fstatSync(fd);
     if (!stats.isFile()) {
-      throw refuse(`external data file '${range.location}' is ${describeFileKind(stats)}, not a regular file`);
+      throw refuse(
+        `external data file '${range.location}' is ${describeFileKind(stats)}, not a regular file`,
+      );
     }
     if (stats.size < end) {
       throw refuse(

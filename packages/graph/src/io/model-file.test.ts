@@ -1,5 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +26,10 @@ function linearModel(weightCount = 64): Model {
   x.type = { kind: 'tensor', elemType: DataType.FLOAT, shape: ['batch', 8] };
   g.inputs.push(x);
   const w = g.addInitializer(
-    Tensor.fromArray({ name: 'w', dtype: DataType.FLOAT, dims: [8, weightCount / 8] }, new Float32Array(weightCount).map((_, i) => i / 7)),
+    Tensor.fromArray(
+      { name: 'w', dtype: DataType.FLOAT, dims: [8, weightCount / 8] },
+      new Float32Array(weightCount).map((_, i) => i / 7),
+    ),
   );
   const matmul = g.addNode({ opType: 'MatMul', inputs: [x, w], outputs: ['y'] });
   g.outputs.push(matmul.output(0));
@@ -37,7 +47,11 @@ describe('loading and saving models', () => {
     expect(again.opset()).toBe(17);
     expect(again.metadataProps.get('vit-opt.recipe')).toBe('{"mode":"dynamic"}');
     expect(again.graph.nodes[0]!.metadataProps.get('origin')).toBe('test');
-    expect(again.graph.inputs[0]!.type).toEqual({ kind: 'tensor', elemType: DataType.FLOAT, shape: ['batch', 8] });
+    expect(again.graph.inputs[0]!.type).toEqual({
+      kind: 'tensor',
+      elemType: DataType.FLOAT,
+      shape: ['batch', 8],
+    });
     expect(Array.from(again.graph.value('w')!.initializer!.float32())).toEqual(
       Array.from(model.graph.value('w')!.initializer!.float32()),
     );
@@ -45,10 +59,16 @@ describe('loading and saving models', () => {
 
   it('keeps int64 attributes beyond 2^53 exact', () => {
     const model = linearModel();
-    model.graph.nodes[0]!.setAttribute(attr.ints('huge', [9223372036854775807n, -9223372036854775808n, 5]));
+    model.graph.nodes[0]!.setAttribute(
+      attr.ints('huge', [9223372036854775807n, -9223372036854775808n, 5]),
+    );
     // MatMul takes no attributes, which validation would refuse; only the int64s matter here.
     const again = decodeModel(encodeModel(model), { validate: false });
-    expect(again.graph.nodes[0]!.attribute('huge')?.value).toEqual([9223372036854775807n, -9223372036854775808n, 5]);
+    expect(again.graph.nodes[0]!.attribute('huge')?.value).toEqual([
+      9223372036854775807n,
+      -9223372036854775808n,
+      5,
+    ]);
   });
 
   it('reads tensors stored in float_data form and writes them back as raw_data', () => {
@@ -62,7 +82,9 @@ describe('loading and saving models', () => {
     const bytes = onnxType('ModelProto').encode(proto).finish();
     const decoded = decodeModel(bytes);
     expect(decoded.graph.value('w')!.initializer!.float32()[8]).toBeCloseTo(8 / 7, 6);
-    const reencoded = onnxType('ModelProto').decode(encodeModel(decoded)) as unknown as typeof proto;
+    const reencoded = onnxType('ModelProto').decode(
+      encodeModel(decoded),
+    ) as unknown as typeof proto;
     expect(reencoded.graph.initializer[0]!.rawData.byteLength).toBe(64 * 4);
   });
 
@@ -110,10 +132,19 @@ describe('loading and saving models', () => {
     const weightsOf = (scale: number) => {
       const model = linearModel(4096);
       const w = model.graph.value('w')!;
-      model.graph.setInitializer(w, Tensor.fromArray({ dtype: DataType.FLOAT, dims: [8, 512] }, new Float32Array(4096).fill(scale)));
+      model.graph.setInitializer(
+        w,
+        Tensor.fromArray(
+          { dtype: DataType.FLOAT, dims: [8, 512] },
+          new Float32Array(4096).fill(scale),
+        ),
+      );
       return model;
     };
-    for (const [first, second] of [[1, 2], [2, 1]] as const) {
+    for (const [first, second] of [
+      [1, 2],
+      [2, 1],
+    ] as const) {
       const a = stageModel(weightsOf(first), path, { externalData: true });
       const b = stageModel(weightsOf(second), path, { externalData: true });
       a.commit();
@@ -130,18 +161,25 @@ describe('loading and saving models', () => {
     const dead = '.model.onnx.tmp-2147483646-lq2k3j-8f2a1c';
     const deadData = `${dead}.data`;
     const live = `.model.onnx.tmp-${process.pid}-lq2k3j-77aa11`;
-    for (const name of [dead, deadData, live, '.other.onnx.tmp-2147483646-a-b']) writeFileSync(join(dir, name), 'partial');
+    for (const name of [dead, deadData, live, '.other.onnx.tmp-2147483646-a-b'])
+      writeFileSync(join(dir, name), 'partial');
     saveModel(linearModel(), path);
-    expect(readdirSync(dir).sort()).toEqual([live, '.other.onnx.tmp-2147483646-a-b', 'model.onnx'].sort());
+    expect(readdirSync(dir).sort()).toEqual(
+      [live, '.other.onnx.tmp-2147483646-a-b', 'model.onnx'].sort(),
+    );
   });
 
   it('refuses to replace what is not a regular file (a FIFO, a directory), writing nothing', () => {
     const dir = tempDir();
     const pipe = join(dir, 'pipe.onnx');
     execFileSync('mkfifo', [pipe]);
-    expect(() => saveModel(linearModel(), pipe)).toThrow(`is a FIFO (named pipe), not a file to replace`);
+    expect(() => saveModel(linearModel(), pipe)).toThrow(
+      `is a FIFO (named pipe), not a file to replace`,
+    );
     mkdirSync(join(dir, 'folder.onnx'));
-    expect(() => saveModel(linearModel(), join(dir, 'folder.onnx'))).toThrow('is a directory, not a file to replace');
+    expect(() => saveModel(linearModel(), join(dir, 'folder.onnx'))).toThrow(
+      'is a directory, not a file to replace',
+    );
     expect(readdirSync(dir).sort()).toEqual(['folder.onnx', 'pipe.onnx']);
   });
 
@@ -150,7 +188,10 @@ describe('loading and saving models', () => {
     const path = join(dir, 'model.onnx');
     saveModel(linearModel(4096), path, { externalData: true, externalDataLocation: 'weights.bin' });
     const text = readFileSync(path);
-    const evil = Buffer.from(text.toString('latin1').replace('weights.bin', '../xyzw.bin'), 'latin1');
+    const evil = Buffer.from(
+      text.toString('latin1').replace('weights.bin', '../xyzw.bin'),
+      'latin1',
+    );
     writeFileSync(path, evil);
     expect(() => loadModel(path)).toThrow(/points outside the model's folder/);
   });
@@ -180,12 +221,37 @@ describe('bad model files', () => {
   const cases: Array<[string, (dir: string) => string, string, RegExp]> = [
     ['a missing file', (dir) => join(dir, 'nope.onnx'), 'FILE_NOT_FOUND', /no such file/],
     ['an empty file', (dir) => write(dir, 'empty.onnx', new Uint8Array(0)), 'EMPTY_FILE', /empty/],
-    ['a PNG image', (dir) => write(dir, 'x.onnx', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10])), 'NOT_ONNX', /PNG image/],
-    ['a text file', (dir) => write(dir, 'x.onnx', Buffer.from('hello world, this is text')), 'NOT_ONNX', /not an ONNX/],
-    ['a truncated model', (dir) => write(dir, 't.onnx', encodeModel(linearModel(4096)).subarray(0, 9000)), 'TRUNCATED', /truncated/],
+    [
+      'a PNG image',
+      (dir) => write(dir, 'x.onnx', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10])),
+      'NOT_ONNX',
+      /PNG image/,
+    ],
+    [
+      'a text file',
+      (dir) => write(dir, 'x.onnx', Buffer.from('hello world, this is text')),
+      'NOT_ONNX',
+      /not an ONNX/,
+    ],
+    [
+      'a truncated model',
+      (dir) => write(dir, 't.onnx', encodeModel(linearModel(4096)).subarray(0, 9000)),
+      'TRUNCATED',
+      /truncated/,
+    ],
     ['a directory', (dir) => dir, 'FILE_UNREADABLE', /directory/],
-    ['a FIFO (which would block a read)', (dir) => fifo(dir), 'FILE_UNREADABLE', /is a FIFO \(named pipe\), not an ONNX model file/],
-    ['/dev/zero (which never ends)', () => '/dev/zero', 'FILE_UNREADABLE', /is a character device, not an ONNX model file/],
+    [
+      'a FIFO (which would block a read)',
+      (dir) => fifo(dir),
+      'FILE_UNREADABLE',
+      /is a FIFO \(named pipe\), not an ONNX model file/,
+    ],
+    [
+      '/dev/zero (which never ends)',
+      () => '/dev/zero',
+      'FILE_UNREADABLE',
+      /is a character device, not an ONNX model file/,
+    ],
   ];
   for (const [what, make, code, message] of cases) {
     it(`names the file and the problem for ${what}`, () => {
@@ -195,7 +261,9 @@ describe('bad model files', () => {
         loadModel(path);
       } catch (error) {
         expect((error as { code: string }).code).toBe(code);
-        expect((error as { toOneLine(): string }).toOneLine()).toMatch(new RegExp(`^${escape(path)}: `));
+        expect((error as { toOneLine(): string }).toOneLine()).toMatch(
+          new RegExp(`^${escape(path)}: `),
+        );
       }
     });
   }
@@ -224,7 +292,9 @@ describe('fields from a newer ONNX', () => {
     const withUnknown = new Uint8Array([...bytes, 0x98, 0x06, 0x01]);
     const model = decodeModel(withUnknown);
     expect(model.unknownFields).toEqual(['ModelProto#99']);
-    expect(() => encodeModel(model)).toThrow(/does not know \(ModelProto#99\); saving would drop them/);
+    expect(() => encodeModel(model)).toThrow(
+      /does not know \(ModelProto#99\); saving would drop them/,
+    );
     model.unknownFields = [];
     expect(() => encodeModel(model)).not.toThrow();
   });

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { VitOptError } from '../errors.js';
 import type { Model } from '../ir/model.js';
@@ -89,12 +97,13 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
  * into place before the model that names it; the side file of the model replaced is removed after,
  * if it is one saveModel named (`<name>.data`, `<name>.<8 hex>.data`).
  */
-export function stageModel(model: Model, path: string, options: SaveOptions = {}): StagedFile {
+export function stageModel(model: Model, path: string, options: SaveOptions = {}): StagedModel {
   const tensors = collectTensors(model);
   if (!useExternalData(tensors, options.externalData ?? 'auto')) {
-    return replacingSideFiles(path, [stageFile(path, encodeModel(model))], new Set());
+    return replacingSideFiles(path, [stageFile(path, encodeModel(model))], undefined);
   }
-  const location = options.externalDataLocation ?? `${basename(path)}.${randomBytes(4).toString('hex')}.data`;
+  const location =
+    options.externalDataLocation ?? `${basename(path)}.${randomBytes(4).toString('hex')}.data`;
   const threshold = options.externalDataThresholdBytes ?? 1024;
   const dataPath = join(dirname(path), location);
   // Named after the model, so that the next save of `path` finds it if this one is killed.
@@ -134,7 +143,7 @@ export function stageModel(model: Model, path: string, options: SaveOptions = {}
       },
     };
     const staged = stageFile(path, encodeModel(model, placement));
-    return replacingSideFiles(path, [stagedRename(dataTemp, dataPath), staged], new Set([location]));
+    return replacingSideFiles(path, [stagedRename(dataTemp, dataPath), staged], location);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     removeIfPresent(dataTemp);
@@ -150,17 +159,28 @@ export function stageModel(model: Model, path: string, options: SaveOptions = {}
   }
 }
 
+/** A staged model: the model file, and the side file it names if it has one. */
+export interface StagedModel extends StagedFile {
+  /** The side file's location (relative to the model's folder); undefined for an inline model. */
+  readonly dataLocation: string | undefined;
+}
+
 /**
  * The staged files (side file first, model last) as one: committing renames them in order, then
  * removes the side files the replaced model named and this one does not.
  */
-function replacingSideFiles(path: string, files: StagedFile[], kept: ReadonlySet<string>): StagedFile {
+function replacingSideFiles(
+  path: string,
+  files: StagedFile[],
+  dataLocation: string | undefined,
+): StagedModel {
   const model = files[files.length - 1]!;
   return {
     path,
     temporaryPath: model.temporaryPath,
+    dataLocation,
     commit(): void {
-      const replaced = sideFilesOf(path).filter((location) => !kept.has(location));
+      const replaced = sideFilesOf(path).filter((location) => location !== dataLocation);
       commitStagedFiles(files);
       for (const location of replaced) removeIfPresent(join(dirname(path), location));
     },
@@ -182,7 +202,8 @@ function sideFilesOf(path: string): string[] {
   const own = new RegExp(`^${escapeRegExp(basename(path))}(\\.[0-9a-f]{8})?\\.data$`);
   try {
     const stats = statSync(path, { throwIfNoEntry: false });
-    if (stats === undefined || !stats.isFile() || stats.size > SIDE_FILE_SCAN_LIMIT_BYTES) return [];
+    if (stats === undefined || !stats.isFile() || stats.size > SIDE_FILE_SCAN_LIMIT_BYTES)
+      return [];
     const model = decodeModel(readFileSync(path), { validate: false, baseDir: dirname(path) });
     const locations = new Set<string>();
     for (const tensor of collectTensors(model)) {

@@ -29,7 +29,11 @@ export function scanWireFormat(bytes: Uint8Array, typeName = 'ModelProto', limit
 }
 
 /** The unknown fields of scanWireFormat, for callers that want only those. */
-export function findUnknownFields(bytes: Uint8Array, typeName = 'ModelProto', limit = 20): string[] {
+export function findUnknownFields(
+  bytes: Uint8Array,
+  typeName = 'ModelProto',
+  limit = 20,
+): string[] {
   return scanWireFormat(bytes, typeName, limit).unknownFields;
 }
 
@@ -78,12 +82,15 @@ function walk(
     const index = counts.get(fieldNumber) ?? 0;
     counts.set(fieldNumber, index + 1);
     if (field === undefined) {
-      if (state.unknownFields.length < state.limit) state.unknownFields.push(`${path}#${fieldNumber}`);
+      if (state.unknownFields.length < state.limit)
+        state.unknownFields.push(`${path}#${fieldNumber}`);
     } else {
       const expected = wireTypeOf(field);
       const packed = field.repeated && expected !== 2 && wireType === 2;
       if (wireType !== expected && !packed) {
-        return fail(`field '${field.name}' (#${fieldNumber}) has wire type ${wireType}, its type is written with ${expected}`);
+        return fail(
+          `field '${field.name}' (#${fieldNumber}) has wire type ${wireType}, its type is written with ${expected}`,
+        );
       }
     }
     switch (wireType) {
