@@ -1,5 +1,7 @@
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
+import { encodeModel, type Model } from '@vit-opt/graph';
+import * as ort from 'onnxruntime-node';
 
 /** The ViT-B/16 benchmark model (`npm run fixtures:vit-base` makes it). */
 export const VIT_BASE_PATH = 'bench/models/vit-base-patch16-224/model.onnx';
@@ -84,4 +86,32 @@ export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
     bb += b[i]! * b[i]!;
   }
   return dot / Math.sqrt(aa * bb);
+}
+
+export interface TimedSessionOptions {
+  /** Where onnxruntime writes the graph it optimized, to count the kernels it chose. */
+  readonly optimizedModelPath?: string;
+  /** onnxruntime optimizers to leave out, comma-separated. */
+  readonly disabledOptimizers?: string;
+}
+
+/**
+ * A CPU session for timing side by side with others in one process: batch 1 latency with 2
+ * intra-op threads, fully optimized, and spinning off, since idle sessions' spinning threads would
+ * steal the two cores from the one being timed.
+ */
+export async function timedSession(model: Model, options: TimedSessionOptions = {}): Promise<ort.InferenceSession> {
+  const optimization =
+    options.disabledOptimizers === undefined
+      ? {}
+      : { optimization: { disable_specified_optimizers: options.disabledOptimizers } };
+  return ort.InferenceSession.create(encodeModel(model), {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+    ...(options.optimizedModelPath === undefined ? {} : { optimizedModelFilePath: options.optimizedModelPath }),
+    extra: { session: { intra_op: { allow_spinning: '0' } }, ...optimization },
+  });
 }

@@ -7,7 +7,7 @@
  *   npm run bench int8-targets-speed [-- MODEL]      (ROUNDS=30, VARIANTS=d-full,s-full,… to pick rows)
  */
 import { dirname } from 'node:path';
-import { encodeModel, loadModel, readCpuInt8Capabilities, type Model } from '@vit-opt/graph';
+import { loadModel, readCpuInt8Capabilities } from '@vit-opt/graph';
 import { findPreprocessorConfig, loadPreprocessConfig } from '@vit-opt/eval/data';
 import {
   calibrate,
@@ -18,7 +18,7 @@ import {
   type StaticQuantizationOptions,
 } from '@vit-opt/quantize';
 import * as ort from 'onnxruntime-node';
-import { machine, median, requireVitBase } from './common.js';
+import { machine, median, requireVitBase, timedSession } from './common.js';
 
 const modelPath = requireVitBase(process.argv[2]);
 const rounds = Number(process.env.ROUNDS ?? 30);
@@ -53,13 +53,13 @@ const calibration = await imageFolderFeeds(float, 'fixtures/data/fashion-mnist/c
 // Every tensor any row quantizes (the attention products' inputs too).
 const ranges = await calibrate(float, calibration.feeds, { method: 'minmax', quantizeActivationMatMuls: true });
 
-const sessions: Record<string, ort.InferenceSession> = { fp32: await createSession(float) };
+const sessions: Record<string, ort.InferenceSession> = { fp32: await timedSession(float) };
 for (const [label, variant] of Object.entries(VARIANTS)) {
   if (only !== undefined && !only.includes(variant.id)) continue;
   const model = loadModel(modelPath);
   if (variant.mode === 'dynamic') quantizeDynamic(model, variant.options);
   else quantizeStatic(model, ranges, variant.options);
-  sessions[label] = await createSession(model);
+  sessions[label] = await timedSession(model);
 }
 
 const input = new ort.Tensor('float32', new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i) * 0.5), [1, 3, 224, 224]);
@@ -81,14 +81,3 @@ for (const label of labels) {
   console.log(`| ${label} | ${median(times[label]!).toFixed(1)} | ${label === 'fp32' ? '1' : `${ratio.toFixed(2)}×`} |`);
 }
 
-async function createSession(model: Model): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(encodeModel(model), {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: 2,
-    interOpNumThreads: 1,
-    logSeverityLevel: 3,
-    // Idle sessions' spinning threads would steal the two cores from the one being timed.
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
-}

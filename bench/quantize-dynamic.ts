@@ -37,6 +37,7 @@ import {
   median,
   mib,
   requireVitBase,
+  timedSession,
 } from './common.js';
 
 const CHILD_FLAG = '--quantize-child';
@@ -157,18 +158,18 @@ try {
     'fused QAttention+SkipLN': { fusion: { skipLayerNorm: true } },
     'fused QAttention+BiasGelu': { fusion: { gelu: 'bias-gelu' } },
   };
-  const sessions: Record<string, ort.InferenceSession> = { fp32: await createSession(float) };
+  const sessions: Record<string, ort.InferenceSession> = { fp32: await timedSession(float) };
   const optimizedPath = (label: string): string =>
     join(scratch, `${label.replace(/\W+/g, '_')}.optimized.onnx`);
   for (const [label, layout] of Object.entries(layouts)) {
-    sessions[label] = await createSession(quantized(float, layout), {
+    sessions[label] = await timedSession(quantized(float, layout), {
       optimizedModelPath: optimizedPath(label),
     });
   }
   // onnxruntime's common-subexpression elimination merges identical DynamicQuantizeLinear nodes
   // that read the same activation, sharing them again; this variant keeps them apart.
   const unshared = 'int8 per-tensor, CSE off';
-  sessions[unshared] = await createSession(quantized(float, {}), {
+  sessions[unshared] = await timedSession(quantized(float, {}), {
     optimizedModelPath: optimizedPath(unshared),
     disabledOptimizers: 'CommonSubexpressionElimination',
   });
@@ -243,7 +244,7 @@ async function kernelCeiling(): Promise<void> {
   const float = matMulChain();
   const int8 = decodeModel(encodeModel(float));
   quantizeDynamic(int8);
-  const kernels = { fp32: await createSession(float), int8: await createSession(int8) };
+  const kernels = { fp32: await timedSession(float), int8: await timedSession(int8) };
   const input = new Float32Array(197 * 768).map((_, i) => Math.sin(i * 0.01));
   const feed = { x: new ort.Tensor('float32', input, [1, 197, 768]) };
   const runKernel = async (label: string): Promise<void> => {
@@ -301,27 +302,6 @@ function quantized(float: Model, layout: Layout): Model {
   return model;
 }
 
-async function createSession(
-  model: Model,
-  options: { optimizedModelPath?: string; disabledOptimizers?: string } = {},
-): Promise<ort.InferenceSession> {
-  const optimization =
-    options.disabledOptimizers === undefined
-      ? {}
-      : { optimization: { disable_specified_optimizers: options.disabledOptimizers } };
-  return ort.InferenceSession.create(encodeModel(model), {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: 2,
-    interOpNumThreads: 1,
-    logSeverityLevel: 3,
-    ...(options.optimizedModelPath === undefined
-      ? {}
-      : { optimizedModelFilePath: options.optimizedModelPath }),
-    // Idle sessions' spinning threads would steal the two cores from the one being timed.
-    extra: { session: { intra_op: { allow_spinning: '0' } }, ...optimization },
-  });
-}
 
 /** The quantization and fused ops of the graph onnxruntime optimized, counted: what it ran. */
 function quantizedOps(path: string): string {

@@ -36,6 +36,7 @@ import {
   median,
   mib,
   requireVitBase,
+  timedSession,
 } from './common.js';
 
 const CHILD_FLAG = '--calibrate-child';
@@ -129,7 +130,7 @@ try {
   const staticModel = quantized(float, ranges, {});
   const quantizeMs = performance.now() - quantizeStarted;
   saveModel(staticModel, join(scratch, 'static.onnx'));
-  const staticSession = await createSession(staticModel, optimizedPath('static (default)'));
+  const staticSession = await timedSession(staticModel, { optimizedModelPath: optimizedPath('static (default)') });
   const int8Bytes = statSync(join(scratch, 'static.onnx')).size;
   console.log(`quantizeStatic ${quantizeMs.toFixed(0)} ms`);
   console.log(
@@ -167,28 +168,28 @@ try {
     'static QOperator': { ranges: qoperatorRanges, options: { format: 'qoperator' } },
     'static fused QAttention': { ranges: fusedRanges, options: {}, float: fusedFloat },
   };
-  const sessions: Record<string, ort.InferenceSession> = { fp32: await createSession(float) };
+  const sessions: Record<string, ort.InferenceSession> = { fp32: await timedSession(float) };
   const dynamicModel = decodeModel(encodeModel(float));
   quantizeDynamic(dynamicModel);
-  sessions['dynamic int8'] = await createSession(
+  sessions['dynamic int8'] = await timedSession(
     dynamicModel,
-    join(scratch, 'dynamic.optimized.onnx'),
+    { optimizedModelPath: join(scratch, 'dynamic.optimized.onnx') },
   );
   // The fastest dynamic layout: attention fused into QAttention first.
   const fusedDynamicModel = decodeModel(encodeModel(float));
   fuseTransformer(fusedDynamicModel);
   quantizeDynamic(fusedDynamicModel);
-  sessions['dynamic int8 fused'] = await createSession(
+  sessions['dynamic int8 fused'] = await timedSession(
     fusedDynamicModel,
-    join(scratch, 'dynamic-fused.optimized.onnx'),
+    { optimizedModelPath: join(scratch, 'dynamic-fused.optimized.onnx') },
   );
   for (const [label, layout] of Object.entries(layouts)) {
     sessions[label] =
       label === 'static (default)'
         ? staticSession
-        : await createSession(
+        : await timedSession(
             quantized(layout.float ?? float, layout.ranges, layout.options),
-            optimizedPath(label),
+            { optimizedModelPath: optimizedPath(label) },
           );
   }
 
@@ -269,21 +270,6 @@ function quantized(
   return model;
 }
 
-async function createSession(
-  model: Model,
-  optimizedModelPath?: string,
-): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(encodeModel(model), {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: 2,
-    interOpNumThreads: 1,
-    logSeverityLevel: 3,
-    ...(optimizedModelPath === undefined ? {} : { optimizedModelFilePath: optimizedModelPath }),
-    // Idle sessions' spinning threads would steal the two cores from the one being timed.
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
-}
 
 /** The integer kernels and the quantize/dequantize ops of the graph onnxruntime optimized. */
 function kernelCounts(optimized: string): string {
