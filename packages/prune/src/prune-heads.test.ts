@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeModel, findAttentionBlocks, type Model } from '@vit-opt/graph';
 import { HF, TINY, TORCHVISION, buildVit } from '@vit-opt/graph/testing';
-import { quantizeDynamic } from '@vit-opt/quantize';
+import { calibrate, fuseTransformer, quantizeDynamic, quantizeStatic } from '@vit-opt/quantize';
 import { findAttentionLayers } from './attention-layers.js';
 import { maskHeads } from './mask-heads.js';
 import { pruneHeads } from './prune-heads.js';
@@ -77,6 +77,36 @@ describe.each(FIXTURE_NAMES)('pruneHeads on %s', (name) => {
       return row.indexOf(Math.max(...row));
     };
     for (let s = 0; s < 4; s++) expect(argmax(int8, s)).toBe(argmax(float, s));
+  });
+
+  it('still fuses attention (with the pruned head counts) and quantizes statically', async () => {
+    const model = loadFixture(name);
+    await pruneHeads(model, PLAN);
+    const float = await logits(model, feeds);
+    const fused = model.clone();
+    expect(fuseTransformer(fused).attention).toHaveLength(4);
+    expect(
+      fused.graph.nodes.filter((n) => n.opType === 'Attention').map((n) => n.int('num_heads')),
+    ).toEqual([3, 2, 1, 3]);
+    expect(maxAbsDiff(await logits(fused, feeds), float)).toBeLessThanOrEqual(1e-4);
+    const feedsOf = [
+      {
+        [Object.keys(feeds)[0]!]: {
+          data: Object.values(feeds)[0]!.data as Float32Array,
+          dims: Object.values(feeds)[0]!.dims,
+        },
+      },
+    ];
+    const ranges = await calibrate(model, feedsOf, { probe });
+    quantizeStatic(model, ranges, { target: 'portable' });
+    const int8 = await logits(model, feeds);
+    const argmax = (x: Float32Array, s: number): number => {
+      const row = x.subarray(s * 10, s * 10 + 10);
+      return row.indexOf(Math.max(...row));
+    };
+    let same = 0;
+    for (let s = 0; s < 4; s++) same += argmax(int8, s) === argmax(float, s) ? 1 : 0;
+    expect(same).toBeGreaterThanOrEqual(3);
   });
 
   it('with bias recovery keeps the mean output of a pruned layer on the calibration feeds', async () => {
