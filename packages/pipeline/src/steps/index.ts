@@ -2,6 +2,7 @@ import { baselineStep } from './baseline.js';
 import { dynamicStep } from './dynamic.js';
 import { fp16Step } from './fp16.js';
 import { int4Step } from './int4.js';
+import { pruneStep } from './prune.js';
 import { simplifyStep } from './simplify.js';
 import { staticStep } from './static.js';
 import type { VariantStep } from './variant-step.js';
@@ -14,6 +15,7 @@ export const VARIANT_STEPS: readonly VariantStep[] = [
   staticStep,
   fp16Step,
   int4Step,
+  pruneStep,
 ];
 
 export function findStep(kind: string): VariantStep | undefined {

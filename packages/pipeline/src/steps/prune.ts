@@ -1,0 +1,119 @@
+import { VitOptError, type Model } from '@vit-opt/graph';
+import { createTensorProbe } from '@vit-opt/eval';
+import type { PreprocessOverrides } from '@vit-opt/eval/data';
+import {
+  pruneHeads,
+  scoreHeads,
+  selectHeads,
+  type FeedBatch,
+  type HeadPlan,
+  type HeadRecovery,
+  type HeadScoring,
+} from '@vit-opt/prune';
+import { findImagePreprocessing, imageFolderFeeds } from '@vit-opt/quantize';
+import type { StepOptions, VariantStep } from './variant-step.js';
+
+/** `vit-opt prune`: attention heads removed by a budget and a score, or by an explicit plan. */
+export const pruneStep: VariantStep = {
+  kind: 'prune',
+  summary:
+    'attention heads removed (heads: 0.25 or a count, by score; or plan), optionally bias-recovered',
+  options: {
+    heads: {
+      anyOf: [
+        { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+        { type: 'integer', minimum: 1 },
+      ],
+      description: 'a share of all heads (0.25) or a count (36), the least important first',
+    },
+    plan: {
+      type: 'object',
+      patternProperties: { '^[0-9]+$': { type: 'array', items: { type: 'integer', minimum: 0 } } },
+      additionalProperties: false,
+      description: 'exactly these heads by layer, e.g. { 0: [1, 3] } (instead of heads)',
+    },
+    'per-layer-max': { type: 'integer', minimum: 1 },
+    score: { enum: ['magnitude', 'activation', 'ablation'] },
+    recover: { enum: ['none', 'bias'] },
+    'calib-limit': { type: 'integer', minimum: 1 },
+  },
+  usesCalibration: (options) => needsImages(options),
+  async build(input) {
+    const o = input.options;
+    if ((o.heads === undefined) === (o.plan === undefined)) {
+      throw new VitOptError('INVALID_ARGUMENT', 'a prune variant takes either heads or plan', {
+        subject: 'heads',
+      });
+    }
+    const score = (o.score as HeadScoring | undefined) ?? 'magnitude';
+    const recover = (o.recover as HeadRecovery | undefined) ?? 'none';
+    let feeds: FeedBatch[] | undefined;
+    if (needsImages(o)) {
+      if (input.calibration === undefined) {
+        throw new VitOptError(
+          'INVALID_ARGUMENT',
+          `a prune variant with ${recover === 'bias' ? 'recover: bias' : `score: ${score}`} needs data.calibration`,
+          { subject: 'calibration' },
+        );
+      }
+      feeds = await calibrationFeeds(
+        input.model,
+        input.modelPath,
+        input.calibration,
+        input.preprocess,
+        o,
+      );
+    }
+    const probe = createTensorProbe();
+    let plan = o.plan as HeadPlan | undefined;
+    if (o.heads !== undefined) {
+      const heads = o.heads as number;
+      const scores = await scoreHeads(input.model, {
+        method: score,
+        ...(feeds === undefined ? {} : { feeds, probe }),
+        onProgress: (p) => input.onProgress(p.done, p.total, 'heads'),
+        ...(input.signal === undefined ? {} : { signal: input.signal }),
+      });
+      plan = selectHeads(scores, {
+        ...(heads < 1 ? { fraction: heads } : { count: heads }),
+        ...(o['per-layer-max'] === undefined ? {} : { perLayerMax: o['per-layer-max'] as number }),
+      });
+    }
+    const result = await pruneHeads(input.model, plan!, {
+      recover,
+      ...(feeds === undefined ? {} : { feeds, probe }),
+      provenance: o.heads === undefined ? { plan: 'given' } : { scoring: score, budget: o.heads },
+      ...(input.signal === undefined ? {} : { signal: input.signal }),
+    });
+    return { model: input.model, notes: [`heads ${result.headsBefore} → ${result.headsAfter}`] };
+  },
+};
+
+function needsImages(options: StepOptions): boolean {
+  const scored = options.heads !== undefined && (options.score ?? 'magnitude') !== 'magnitude';
+  return scored || options.recover === 'bias';
+}
+
+async function calibrationFeeds(
+  model: Model,
+  modelPath: string,
+  folder: string,
+  overrides: PreprocessOverrides,
+  options: StepOptions,
+): Promise<FeedBatch[]> {
+  const preprocess = await findImagePreprocessing(modelPath, overrides);
+  const limit = (options['calib-limit'] as number | undefined) ?? 64;
+  const images = await imageFolderFeeds(model, folder, { preprocess, limit });
+  const batches: FeedBatch[] = [];
+  for await (const feeds of images.feeds) {
+    batches.push(
+      Object.fromEntries(
+        Object.entries(feeds).map(([name, feed]) => [
+          name,
+          { type: 'float32', data: feed.data, dims: feed.dims },
+        ]),
+      ),
+    );
+  }
+  return batches;
+}
