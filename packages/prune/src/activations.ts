@@ -77,3 +77,50 @@ export async function featureMeans(
     );
   return means;
 }
+
+/**
+ * The Gram matrix of each named tensor's rows with a column of ones appended ([x, 1]ᵀ[x, 1],
+ * (features + 1)² in float64): what a least-squares refit of a layer reading the tensor needs.
+ */
+export async function augmentedGrams(
+  model: Model,
+  names: readonly string[],
+  batches: readonly FeedBatch[],
+  probe: TensorProbe,
+  signal?: AbortSignal,
+): Promise<Map<string, { gram: Float64Array; size: number; rows: number }>> {
+  const grams = new Map<string, { gram: Float64Array; size: number; rows: number }>();
+  await forEachActivation(
+    model,
+    names,
+    batches,
+    probe,
+    (name, { data, dims }) => {
+      const features = dims.at(-1)!;
+      const size = features + 1;
+      let entry = grams.get(name);
+      if (entry === undefined)
+        grams.set(name, (entry = { gram: new Float64Array(size * size), size, rows: 0 }));
+      const row = new Float64Array(size);
+      row[features] = 1;
+      const { gram } = entry;
+      for (let r = 0; r < data.length / features; r++) {
+        for (let f = 0; f < features; f++) row[f] = data[r * features + f]!;
+        // Upper triangle only; mirrored by the caller's solver.
+        for (let i = 0; i < size; i++) {
+          const xi = row[i]!;
+          if (xi === 0) continue;
+          const offset = i * size;
+          for (let j = i; j < size; j++) gram[offset + j]! += xi * row[j]!;
+        }
+        entry.rows += 1;
+      }
+    },
+    signal,
+  );
+  for (const { gram, size } of grams.values()) {
+    for (let i = 0; i < size; i++)
+      for (let j = 0; j < i; j++) gram[i * size + j] = gram[j * size + i]!;
+  }
+  return grams;
+}

@@ -5,7 +5,7 @@ export type { FeedBatch, FeedBatches } from './feeds.js';
 export { parseHeadPlan, resolveHeadPlan } from './head-plan.js';
 export type { HeadPlan } from './head-plan.js';
 export { maskHeads } from './mask-heads.js';
-export { pruneHeads } from './prune-heads.js';
+export { HEAD_RECOVERIES, pruneHeads } from './prune-heads.js';
 export type {
   HeadRecovery,
   LayerPruning,

@@ -103,6 +103,38 @@ export function sliceLinear(
   setBias(linear, float32(sliced, biasDims, biasTensor.name));
 }
 
+/**
+ * Sets a Linear layer's effective weight ([in, out] row-major, what multiplies its input after
+ * Gemm's alpha) and bias (after beta), in the layer's own layout and scales.
+ */
+export function writeLinear(linear: LinearMatch, weight: Float32Array, bias: Float32Array): void {
+  const tensor = weightTensor(linear);
+  const { alpha, beta } = gemmScales(linear);
+  const { inFeatures, outFeatures } = linear;
+  const data = new Float32Array(inFeatures * outFeatures);
+  for (let i = 0; i < inFeatures; i++) {
+    for (let o = 0; o < outFeatures; o++) {
+      const w = weight[i * outFeatures + o]! / alpha;
+      if (isTransposed(linear)) data[o * inFeatures + i] = w;
+      else data[i * outFeatures + o] = w;
+    }
+  }
+  replaceInput(
+    linear.node.inputs.indexOf(linear.weight),
+    linear,
+    float32(data, tensor.dims, tensor.name),
+  );
+  const biasTensor = constantTensorOf(linear.bias);
+  setBias(
+    linear,
+    float32(
+      bias.map((v) => v / beta),
+      biasTensor?.dims ?? [outFeatures],
+      biasTensor?.name ?? `${linear.node.name}.bias`,
+    ),
+  );
+}
+
 /** Replaces the bias (Gemm's C or the Add's constant) with `tensor`. */
 export function setBias(linear: LinearMatch, tensor: Tensor): void {
   const holder = linear.biasAdd ?? linear.node;

@@ -138,6 +138,34 @@ describe.each(FIXTURE_NAMES)('pruneHeads on %s', (name) => {
   });
 });
 
+describe.each(FIXTURE_NAMES)('least-squares recovery on %s', (name) => {
+  it('refits the output projection: closer to the unpruned layer than bias recovery, on the calibration feeds', async () => {
+    const feeds = fixtureFeeds(name);
+    const original = loadFixture(name);
+    const layer = findAttentionLayers(original)[1]!;
+    const outputName = (layer.output.biasAdd ?? layer.output.node).output(0).name;
+    const layerOutput = async (model: Model): Promise<Float32Array> => {
+      const session = await probe(model, [outputName]);
+      try {
+        return (await session.run(feeds)).get(outputName)!.data as Float32Array;
+      } finally {
+        await session.dispose();
+      }
+    };
+    const meanSquare = (a: Float32Array, b: Float32Array): number =>
+      a.reduce((sum, v, i) => sum + (v - b[i]!) ** 2, 0) / a.length;
+    const target = await layerOutput(original);
+    const errors: Record<string, number> = {};
+    for (const recover of ['none', 'bias', 'lstsq'] as const) {
+      const model = original.clone();
+      await pruneHeads(model, { 1: [0, 3] }, { recover, feeds: [feeds], probe });
+      errors[recover] = meanSquare(await layerOutput(model), target);
+    }
+    expect(errors.bias!).toBeLessThan(errors.none!);
+    expect(errors.lstsq!).toBeLessThan(errors.bias! * 0.9);
+  });
+});
+
 describe('pruneHeads on the test builder’s export styles', () => {
   const shape = { ...TINY, headsPerLayer: [4, 4, 4] };
   const plan: HeadPlan = { 0: [0], 1: [1, 2, 3], 2: [2] };

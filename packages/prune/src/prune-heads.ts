@@ -1,9 +1,10 @@
 import { VitOptError, cleanup, type Model, type TensorProbe } from '@vit-opt/graph';
-import { featureMeans } from './activations.js';
+import { augmentedGrams, featureMeans } from './activations.js';
 import { findAttentionLayers, headFeatures, type AttentionLayer } from './attention-layers.js';
-import { collectBatches, type FeedBatches } from './feeds.js';
+import { collectBatches, type FeedBatch, type FeedBatches } from './feeds.js';
 import { resolveHeadPlan, type HeadPlan } from './head-plan.js';
 import { rewriteHeadShapes } from './head-shapes.js';
+import { solveRidge } from './least-squares.js';
 import {
   float32,
   gemmScales,
@@ -11,16 +12,21 @@ import {
   readWeight,
   setBias,
   sliceLinear,
+  writeLinear,
 } from './linear-weights.js';
 import { writePruneRecipe } from './recipe.js';
 
-export type HeadRecovery = 'none' | 'bias';
+export type HeadRecovery = 'none' | 'bias' | 'lstsq';
+
+export const HEAD_RECOVERIES: readonly HeadRecovery[] = ['none', 'bias', 'lstsq'];
 
 export interface PruneHeadsOptions {
   /**
    * 'bias': fold the mean contribution of the removed heads (their merged outputs averaged over
    * `feeds`, times their rows of the output projection) into the output projection's bias, so
-   * each layer's mean output is kept. Default 'none'.
+   * each layer's mean output is kept. 'lstsq': refit the kept rows of the output projection and
+   * its bias by least squares to the unpruned layer's output on `feeds` (as Kwon et al. 2022 do
+   * after pruning BERT). Default 'none'.
    */
   readonly recover?: HeadRecovery;
   /** Calibration batches for recovery. */
@@ -64,32 +70,39 @@ export async function pruneHeads(
   options: PruneHeadsOptions = {},
 ): Promise<PruneHeadsResult> {
   const recover = options.recover ?? 'none';
-  if (recover !== 'none' && recover !== 'bias') {
+  if (!HEAD_RECOVERIES.includes(recover)) {
     throw new VitOptError(
       'INVALID_ARGUMENT',
-      `recover must be 'none' or 'bias', got '${String(recover)}'`,
-      {
-        subject: 'recover',
-      },
+      `recover must be one of ${HEAD_RECOVERIES.join(', ')}, got '${String(recover)}'`,
+      { subject: 'recover' },
     );
   }
   const layers = findAttentionLayers(model);
   const resolved = resolveHeadPlan(layers, plan);
   const pruned = [...resolved.keys()].map((index) => layers[index]!);
+  const batches =
+    recover !== 'none' && pruned.length > 0
+      ? await calibrationBatches(pruned, recover, options)
+      : [];
+  const inputName = (layer: AttentionLayer): string => layer.output.node.inputs[0]!.name;
   const means =
     recover === 'bias' && pruned.length > 0
-      ? await outputInputMeans(model, pruned, options)
+      ? await featureMeans(model, pruned.map(inputName), batches, options.probe!, options.signal)
       : undefined;
-  if (means !== undefined) {
+  const refits = new Map<number, { weight: Float32Array; bias: Float32Array }>();
+  if (recover === 'lstsq' && pruned.length > 0) {
+    const grams = await augmentedGrams(
+      model,
+      pruned.map(inputName),
+      batches,
+      options.probe!,
+      options.signal,
+    );
     for (const layer of pruned) {
-      if (layer.output.bias === undefined)
-        throw new VitOptError(
-          'UNSUPPORTED',
-          `bias recovery needs a bias on '${layer.output.node.name}'`,
-          {
-            subject: layer.output.node.name,
-          },
-        );
+      refits.set(
+        layer.index,
+        refitOutput(layer, resolved.get(layer.index)!.kept, grams.get(inputName(layer))!),
+      );
     }
   }
   options.signal?.throwIfAborted();
@@ -109,6 +122,10 @@ export async function pruneHeads(
     const mean = means?.get(layer.output.node.inputs[0]!.name);
     if (mean !== undefined) foldRemovedMeanIntoBias(layer, entry.removed, mean);
     removeHeads(layer, entry.kept);
+  }
+  if (refits.size > 0) {
+    const after = findAttentionLayers(model);
+    for (const [index, { weight, bias }] of refits) writeLinear(after[index]!.output, weight, bias);
   }
   if (pruned.length > 0) {
     cleanup(model.graph);
@@ -166,27 +183,72 @@ function foldRemovedMeanIntoBias(
   setBias(output, float32(bias, [bias.length], `${output.node.name}.recovered_bias`));
 }
 
-async function outputInputMeans(
-  model: Model,
+async function calibrationBatches(
   layers: readonly AttentionLayer[],
+  recover: HeadRecovery,
   options: PruneHeadsOptions,
-): Promise<Map<string, Float64Array>> {
+): Promise<FeedBatch[]> {
   if (options.feeds === undefined || options.probe === undefined) {
     throw new VitOptError(
       'INVALID_ARGUMENT',
-      "recover 'bias' needs calibration feeds and a probe to run the model",
-      {
-        subject: options.feeds === undefined ? 'feeds' : 'probe',
-      },
+      `recover '${recover}' needs calibration feeds and a probe to run the model`,
+      { subject: options.feeds === undefined ? 'feeds' : 'probe' },
     );
   }
+  for (const layer of layers) {
+    if (layer.output.bias === undefined) {
+      throw new VitOptError(
+        'UNSUPPORTED',
+        `recover '${recover}' needs a bias on '${layer.output.node.name}'`,
+        { subject: layer.output.node.name },
+      );
+    }
+  }
   const batches = await collectBatches(options.feeds);
-  if (batches.length === 0)
-    throw new VitOptError('INVALID_ARGUMENT', "recover 'bias' got no calibration batches", {
+  if (batches.length === 0) {
+    throw new VitOptError('INVALID_ARGUMENT', `recover '${recover}' got no calibration batches`, {
       subject: 'feeds',
     });
-  const names = layers.map((layer) => layer.output.node.inputs[0]!.name);
-  return featureMeans(model, names, batches, options.probe, options.signal);
+  }
+  return batches;
+}
+
+/**
+ * The output projection's new rows for the kept features and its bias, fitted by least squares so
+ * that [x_kept, 1]·[W'; b'] ≈ x·W + b over the calibration rows, from the augmented Gram matrix of
+ * x: A = G[S, S] and B = G[S, ·]·[W; b] with S the kept features and the ones column.
+ */
+function refitOutput(
+  layer: AttentionLayer,
+  kept: readonly number[],
+  { gram, size }: { gram: Float64Array; size: number },
+): { weight: Float32Array; bias: Float32Array } {
+  const weight = readWeight(layer.output);
+  const bias = readBias(layer.output)!;
+  const { alpha, beta } = gemmScales(layer.output);
+  const out = weight.outFeatures;
+  // [W; b] as the layer applies them: (features + 1) × out.
+  const full = new Float64Array(size * out);
+  for (let f = 0; f < size - 1; f++)
+    for (let o = 0; o < out; o++) full[f * out + o] = alpha * weight.data[f * out + o]!;
+  for (let o = 0; o < out; o++) full[(size - 1) * out + o] = beta * bias[o]!;
+  const rows = [...headFeatures(kept, layer.headDim), size - 1];
+  const n = rows.length;
+  const a = new Float64Array(n * n);
+  const b = new Float64Array(n * out);
+  rows.forEach((r, i) => {
+    rows.forEach((c, j) => (a[i * n + j] = gram[r * size + c]!));
+    for (let k = 0; k < size; k++) {
+      const g = gram[r * size + k]!;
+      if (g === 0) continue;
+      for (let o = 0; o < out; o++) b[i * out + o]! += g * full[k * out + o]!;
+    }
+  });
+  const x = solveRidge(a, b, n, out);
+  return {
+    weight: Float32Array.from(x.subarray(0, (n - 1) * out)),
+    bias: Float32Array.from(x.subarray((n - 1) * out)),
+  };
 }
 
 function attentionParameters(layer: AttentionLayer, heads: number): number {

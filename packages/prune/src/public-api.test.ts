@@ -4,6 +4,7 @@ import * as prune from './index.js';
 it('exports a deliberate public API', () => {
   expect(Object.keys(prune).sort()).toMatchInlineSnapshot(`
     [
+      "HEAD_RECOVERIES",
       "HEAD_SCORINGS",
       "PRUNE_RECIPE_KEY",
       "findAttentionBlocks",

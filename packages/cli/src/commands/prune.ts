@@ -11,6 +11,7 @@ import {
 import { createTensorProbe } from '@vit-opt/eval';
 import type { PreprocessOverrides } from '@vit-opt/eval/data';
 import {
+  HEAD_RECOVERIES,
   HEAD_SCORINGS,
   parseHeadPlan,
   pruneHeads,
@@ -99,9 +100,10 @@ export const pruneCommand: CliCommand = {
       .addOption(
         new Option(
           '--recover <how>',
-          'bias: fold the removed heads’ mean contribution on --calib into the output projection’s bias',
+          'bias: fold the removed heads’ mean contribution on --calib into the output projection’s bias; ' +
+            'lstsq: refit the output projection’s kept rows and bias by least squares on --calib',
         )
-          .choices(['none', 'bias'])
+          .choices([...HEAD_RECOVERIES])
           .default('none'),
       )
       .option(
@@ -116,10 +118,10 @@ export const pruneCommand: CliCommand = {
         command.error('error: give either --heads or --plan');
       }
       const needsImages =
-        flags.recover === 'bias' || (flags.heads !== undefined && flags.score !== 'magnitude');
+        flags.recover !== 'none' || (flags.heads !== undefined && flags.score !== 'magnitude');
       if (needsImages && flags.calib === undefined) {
         command.error(
-          `error: ${flags.recover === 'bias' ? '--recover bias' : `--score ${flags.score}`} needs --calib <dir>`,
+          `error: ${flags.recover !== 'none' ? `--recover ${flags.recover}` : `--score ${flags.score}`} needs --calib <dir>`,
         );
       }
       if (isSameFile(modelPath, flags.output)) {
@@ -245,7 +247,7 @@ function printSummary(io: CliIo, summary: PruneSummary): void {
   io.stdout.write(
     `pruned ${summary.headsBefore - summary.headsAfter} of ${summary.headsBefore} heads` +
       `${summary.scoring === null ? ' (given plan)' : ` (by ${summary.scoring})`}` +
-      `${summary.recover === 'bias' ? ', bias recovered' : ''}: ${summary.output}\n`,
+      `${summary.recover === 'none' ? '' : `, ${summary.recover} recovery`}: ${summary.output}\n`,
   );
   io.stdout.write(`size ${mb(summary.inputSizeBytes)} → ${mb(summary.outputSizeBytes)}\n`);
   for (const layer of summary.layers) {

@@ -34,7 +34,7 @@ export const pruneStep: VariantStep = {
     },
     'per-layer-max': { type: 'integer', minimum: 1 },
     score: { enum: ['magnitude', 'activation', 'ablation'] },
-    recover: { enum: ['none', 'bias'] },
+    recover: { enum: ['none', 'bias', 'lstsq'] },
     'calib-limit': { type: 'integer', minimum: 1 },
   },
   usesCalibration: (options) => needsImages(options),
@@ -52,7 +52,7 @@ export const pruneStep: VariantStep = {
       if (input.calibration === undefined) {
         throw new VitOptError(
           'INVALID_ARGUMENT',
-          `a prune variant with ${recover === 'bias' ? 'recover: bias' : `score: ${score}`} needs data.calibration`,
+          `a prune variant with ${recover !== 'none' ? `recover: ${recover}` : `score: ${score}`} needs data.calibration`,
           { subject: 'calibration' },
         );
       }
@@ -91,7 +91,7 @@ export const pruneStep: VariantStep = {
 
 function needsImages(options: StepOptions): boolean {
   const scored = options.heads !== undefined && (options.score ?? 'magnitude') !== 'magnitude';
-  return scored || options.recover === 'bias';
+  return scored || (options.recover !== undefined && options.recover !== 'none');
 }
 
 async function calibrationFeeds(
