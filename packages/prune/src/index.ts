@@ -4,6 +4,8 @@ export type { AttentionLayer } from './attention-layers.js';
 export type { FeedBatch, FeedBatches } from './feeds.js';
 export { parseHeadPlan, resolveHeadPlan } from './head-plan.js';
 export type { HeadPlan } from './head-plan.js';
+export { planHeadsIteratively } from './iterative-plan.js';
+export type { IterativePlanOptions } from './iterative-plan.js';
 export { maskHeads } from './mask-heads.js';
 export { HEAD_RECOVERIES, pruneHeads } from './prune-heads.js';
 export type {

@@ -11,6 +11,7 @@ it('exports a deliberate public API', () => {
       "findAttentionLayers",
       "maskHeads",
       "parseHeadPlan",
+      "planHeadsIteratively",
       "pruneHeads",
       "readPruneRecipe",
       "resolveHeadPlan",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findAttentionLayers } from './attention-layers.js';
+import { planHeadsIteratively } from './iterative-plan.js';
 import { maskHeads } from './mask-heads.js';
 import { scoreHeads } from './score-heads.js';
 import { selectHeads } from './select-heads.js';
@@ -65,5 +66,26 @@ describe('selectHeads', () => {
       'give either fraction or count',
     );
     expect(() => selectHeads(importance, { fraction: 1 })).toThrow('fraction must be in [0, 1)');
+  });
+});
+
+describe('planHeadsIteratively', () => {
+  it('re-scores the remaining heads after each removal; its first pick is one-shot ablation’s', async () => {
+    const model = loadFixture('vit-tiny-tv');
+    const feeds = [fixtureFeeds('vit-tiny-tv')];
+    const progress: number[] = [];
+    const { plan, rounds } = await planHeadsIteratively(model, {
+      budget: { count: 2 },
+      feeds,
+      probe,
+      onProgress: (p) => progress.push(p.done),
+    });
+    expect(rounds.map((r) => r.length)).toEqual([16, 15]);
+    expect(progress).toEqual([1, 2]);
+    expect(Object.values(plan).flat()).toHaveLength(2);
+    const oneShot = await scoreHeads(model, { method: 'ablation', feeds, probe });
+    const best = [...oneShot].sort((a, b) => a.score - b.score)[0]!;
+    expect(plan[best.layer]).toContain(best.head);
+    rounds[0]!.forEach((s, i) => expect(s.score).toBeCloseTo(oneShot[i]!.score, 6));
   });
 });

@@ -177,7 +177,7 @@ async function ablationScores(
   return scores;
 }
 
-async function logitsOf(
+export async function logitsOf(
   model: Model,
   name: string,
   batches: readonly FeedBatch[],
@@ -199,7 +199,7 @@ async function logitsOf(
 }
 
 /** Mean over samples of KL(softmax(p) ‖ softmax(q)). */
-function meanKl(
+export function meanKl(
   reference: readonly { data: Float32Array; classes: number }[],
   other: readonly { data: Float32Array; classes: number }[],
 ): number {

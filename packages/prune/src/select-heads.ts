@@ -15,17 +15,7 @@ export interface HeadBudget {
  */
 export function selectHeads(importance: readonly HeadImportance[], budget: HeadBudget): HeadPlan {
   const total = importance.length;
-  const { fraction, count } = budget;
-  if ((fraction === undefined) === (count === undefined)) {
-    throw invalid('give either fraction or count', fraction === undefined ? 'count' : 'fraction');
-  }
-  if (fraction !== undefined && !(fraction >= 0 && fraction < 1)) {
-    throw invalid(`fraction must be in [0, 1), got ${fraction}`, 'fraction');
-  }
-  if (count !== undefined && !(Number.isInteger(count) && count >= 0)) {
-    throw invalid(`count must be a whole number ≥ 0, got ${count}`, 'count');
-  }
-  const wanted = count ?? Math.round(fraction! * total);
+  const wanted = headsWanted(budget, total);
   const headsIn = new Map<number, number>();
   for (const { layer } of importance) headsIn.set(layer, (headsIn.get(layer) ?? 0) + 1);
   const perLayerMax = budget.perLayerMax ?? Infinity;
@@ -45,7 +35,7 @@ export function selectHeads(importance: readonly HeadImportance[], budget: HeadB
   if (taken < wanted) {
     throw invalid(
       `cannot remove ${wanted} of ${total} heads keeping one per layer${Number.isFinite(perLayerMax) ? ` and at most ${perLayerMax} per layer` : ''}; at most ${taken}`,
-      count === undefined ? 'fraction' : 'count',
+      budget.count === undefined ? 'fraction' : 'count',
     );
   }
   return Object.fromEntries(
@@ -53,6 +43,21 @@ export function selectHeads(importance: readonly HeadImportance[], budget: HeadB
       .sort(([a], [b]) => a - b)
       .map(([layer, heads]) => [layer, heads.sort((a, b) => a - b)]),
   );
+}
+
+/** How many of `total` heads the budget removes; a budget that is not one is refused. */
+export function headsWanted(budget: HeadBudget, total: number): number {
+  const { fraction, count } = budget;
+  if ((fraction === undefined) === (count === undefined)) {
+    throw invalid('give either fraction or count', fraction === undefined ? 'count' : 'fraction');
+  }
+  if (fraction !== undefined && !(fraction >= 0 && fraction < 1)) {
+    throw invalid(`fraction must be in [0, 1), got ${fraction}`, 'fraction');
+  }
+  if (count !== undefined && !(Number.isInteger(count) && count >= 0)) {
+    throw invalid(`count must be a whole number ≥ 0, got ${count}`, 'count');
+  }
+  return count ?? Math.round(fraction! * total);
 }
 
 function invalid(message: string, subject: string): VitOptError {

@@ -80,6 +80,7 @@ describe('vit-opt prune', () => {
       '2',
       '--score',
       'ablation',
+      '--iterative',
       '--recover',
       'bias',
       '--calib',
@@ -88,7 +89,7 @@ describe('vit-opt prune', () => {
       '8',
       '--json',
     );
-    expect(scored.stderr).toMatch(/^scoring .*16\/16 heads/m);
+    expect(scored.stderr).toMatch(/^choosing .*2\/2 heads/m);
     expect(scored.code).toBe(0);
     expect(JSON.parse(scored.stdout)).toMatchObject({
       headsAfter: 14,
@@ -104,6 +105,10 @@ describe('vit-opt prune', () => {
     [['--plan', 'nope'], 'is not JSON'],
     [['--heads', 'lots'], "option '--heads <fraction|count>' argument 'lots' is invalid"],
     [['--heads', '0.25', '--score', 'ablation'], '--score ablation needs --calib <dir>'],
+    [
+      ['--heads', '1', '--iterative'],
+      '--iterative needs --heads with --score activation or ablation',
+    ],
   ])('%j is a usage error that writes nothing', async (args, message) => {
     const output = join(tempDir(), 'never.onnx');
     const { code, stderr } = await pruneCli(fixture('vit-tiny-hf'), '-o', output, ...args);

@@ -14,6 +14,7 @@ import {
   HEAD_RECOVERIES,
   HEAD_SCORINGS,
   parseHeadPlan,
+  planHeadsIteratively,
   pruneHeads,
   scoreHeads,
   selectHeads,
@@ -45,6 +46,7 @@ interface PruneFlags extends PreprocessFlags {
   plan?: HeadPlan;
   perLayerMax?: number;
   score: HeadScoring;
+  iterative?: boolean;
   calib?: string;
   calibLimit: number;
   recover: HeadRecovery;
@@ -88,6 +90,10 @@ export const pruneCommand: CliCommand = {
           .default('magnitude'),
       )
       .option(
+        '--iterative',
+        'with --score activation or ablation: choose one head at a time, scoring the others again with it removed',
+      )
+      .option(
         '--calib <dir>',
         'images, <dir>/<class>/<image>, for activation/ablation scoring and --recover bias',
       )
@@ -124,6 +130,9 @@ export const pruneCommand: CliCommand = {
           `error: ${flags.recover !== 'none' ? `--recover ${flags.recover}` : `--score ${flags.score}`} needs --calib <dir>`,
         );
       }
+      if (flags.iterative === true && (flags.heads === undefined || flags.score === 'magnitude')) {
+        command.error('error: --iterative needs --heads with --score activation or ablation');
+      }
       if (isSameFile(modelPath, flags.output)) {
         command.error(
           `error: --output ${flags.output} is the input model; write the pruned model elsewhere`,
@@ -141,18 +150,33 @@ export const pruneCommand: CliCommand = {
         let scores: HeadImportance[] | undefined;
         let plan = flags.plan;
         if (flags.heads !== undefined) {
-          if (flags.score === 'ablation') progress = progressReporter(io, 'scoring', 'heads');
-          scores = await scoreHeads(model, {
-            method: flags.score,
-            ...(feeds === undefined ? {} : { feeds, probe }),
-            ...(progress === undefined ? {} : { onProgress: (p) => progress!(p.done, p.total) }),
-            signal: interrupt.signal,
-          });
-          progress?.close();
-          plan = selectHeads(scores, {
+          const budget: HeadBudget = {
             ...flags.heads,
             ...(flags.perLayerMax === undefined ? {} : { perLayerMax: flags.perLayerMax }),
-          });
+          };
+          if (flags.iterative === true) {
+            progress = progressReporter(io, 'choosing', 'heads');
+            const chosen = await planHeadsIteratively(model, {
+              method: flags.score as 'activation' | 'ablation',
+              budget,
+              feeds: feeds!,
+              probe,
+              onProgress: (p) => progress!(p.done, p.total),
+              signal: interrupt.signal,
+            });
+            plan = chosen.plan;
+            scores = chosen.rounds.at(-1);
+          } else {
+            if (flags.score === 'ablation') progress = progressReporter(io, 'scoring', 'heads');
+            scores = await scoreHeads(model, {
+              method: flags.score,
+              ...(feeds === undefined ? {} : { feeds, probe }),
+              ...(progress === undefined ? {} : { onProgress: (p) => progress!(p.done, p.total) }),
+              signal: interrupt.signal,
+            });
+            plan = selectHeads(scores, budget);
+          }
+          progress?.close();
         }
         const result = await pruneHeads(model, plan!, {
           recover: flags.recover,
@@ -160,7 +184,7 @@ export const pruneCommand: CliCommand = {
           provenance:
             flags.heads === undefined
               ? { plan: 'given' }
-              : { scoring: flags.score, budget: flags.heads },
+              : { scoring: flags.score, iterative: flags.iterative === true, budget: flags.heads },
           signal: interrupt.signal,
         });
         // Written only now, when all the work succeeded: a failure or Ctrl-C leaves no file.

@@ -2,6 +2,7 @@ import { VitOptError, type Model } from '@vit-opt/graph';
 import { createTensorProbe } from '@vit-opt/eval';
 import type { PreprocessOverrides } from '@vit-opt/eval/data';
 import {
+  planHeadsIteratively,
   pruneHeads,
   scoreHeads,
   selectHeads,
@@ -34,6 +35,10 @@ export const pruneStep: VariantStep = {
     },
     'per-layer-max': { type: 'integer', minimum: 1 },
     score: { enum: ['magnitude', 'activation', 'ablation'] },
+    iterative: {
+      type: 'boolean',
+      description: 'activation or ablation: one head at a time, the others scored again without it',
+    },
     recover: { enum: ['none', 'bias', 'lstsq'] },
     'calib-limit': { type: 'integer', minimum: 1 },
   },
@@ -68,21 +73,38 @@ export const pruneStep: VariantStep = {
     let plan = o.plan as HeadPlan | undefined;
     if (o.heads !== undefined) {
       const heads = o.heads as number;
-      const scores = await scoreHeads(input.model, {
-        method: score,
-        ...(feeds === undefined ? {} : { feeds, probe }),
-        onProgress: (p) => input.onProgress(p.done, p.total, 'heads'),
-        ...(input.signal === undefined ? {} : { signal: input.signal }),
-      });
-      plan = selectHeads(scores, {
+      const budget = {
         ...(heads < 1 ? { fraction: heads } : { count: heads }),
         ...(o['per-layer-max'] === undefined ? {} : { perLayerMax: o['per-layer-max'] as number }),
-      });
+      };
+      const signal = input.signal === undefined ? {} : { signal: input.signal };
+      if (o.iterative === true && score !== 'magnitude') {
+        const chosen = await planHeadsIteratively(input.model, {
+          method: score,
+          budget,
+          feeds: feeds!,
+          probe,
+          onProgress: (p) => input.onProgress(p.done, p.total, 'heads'),
+          ...signal,
+        });
+        plan = chosen.plan;
+      } else {
+        const scores = await scoreHeads(input.model, {
+          method: score,
+          ...(feeds === undefined ? {} : { feeds, probe }),
+          onProgress: (p) => input.onProgress(p.done, p.total, 'heads'),
+          ...signal,
+        });
+        plan = selectHeads(scores, budget);
+      }
     }
     const result = await pruneHeads(input.model, plan!, {
       recover,
       ...(feeds === undefined ? {} : { feeds, probe }),
-      provenance: o.heads === undefined ? { plan: 'given' } : { scoring: score, budget: o.heads },
+      provenance:
+        o.heads === undefined
+          ? { plan: 'given' }
+          : { scoring: score, iterative: o.iterative === true, budget: o.heads },
       ...(input.signal === undefined ? {} : { signal: input.signal }),
     });
     return { model: input.model, notes: [`heads ${result.headsBefore} → ${result.headsAfter}`] };
