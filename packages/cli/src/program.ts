@@ -13,6 +13,8 @@ export function createProgram(io: CliIo): Command {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // A usage error is one line (then the usage): commander's "(Did you mean --json?)" joins it.
+      outputError: (text, write) => write(text.replace(/\n\((Did you mean [^\n]*)\)/g, ' ($1)')),
     })
     // Errors end parsing with an exception rather than process.exit, so run() decides the exit code.
     .exitOverride()

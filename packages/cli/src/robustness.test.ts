@@ -319,6 +319,14 @@ describe('flags', () => {
     );
   });
 
+  it('a switch given a value is one line and the usage, commander’s suggestion joined to it', async () => {
+    const result = await vitOpt(['inspect', FIXTURE, '--json=x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "error: unknown option '--json=x' (Did you mean --json?)\nUsage: vit-opt inspect [options] <model> (see --help)\n",
+    );
+  });
+
   it.each(['0x10', '1e3', ' 16', '16 ', '+16', '', '9007199254740993', '1.5', '0'])(
     '--batch %j is a usage error (exit 2)',
     async (value) => {

@@ -32,11 +32,35 @@ describe('preprocessing flag values', () => {
   });
 
   it.each<[string, (value: string) => unknown, string[]]>([
-    ['resize', resizeTarget, ['0x28', '28x0', '28X28', '28x', '0', '-1', '2.5', '', 'None']],
-    ['crop', cropSize, ['28', '0x28', '28x28x3', '']],
-    ['rescale', rescaleFactor, ['0', '-1', '1/0', '0/1', '1/2/3', 'a', '1/', '', 'Infinity']],
-    ['mean', meanTriple, ['1,2', '1,2,3,4', '1,,3', 'a,b,c', '']],
-    ['std', stdTriple, ['1,0,1', '1,-1,1', '1,2', '']],
+    [
+      'resize',
+      resizeTarget,
+      [
+        '0x28',
+        '28x0',
+        '28X28',
+        '28x',
+        '0',
+        '-1',
+        '2.5',
+        '',
+        'None',
+        ' 16',
+        '0x10',
+        '1e3',
+        '9'.repeat(30),
+        '16385',
+        '100000x100000',
+      ],
+    ],
+    ['crop', cropSize, ['28', '0x28', '28x28x3', '', ' 28x28', '16385x1']],
+    [
+      'rescale',
+      rescaleFactor,
+      ['0', '-1', '1/0', '0/1', '1/2/3', 'a', '1/', '', 'Infinity', ' 16', '0x10', '1/ 255'],
+    ],
+    ['mean', meanTriple, ['1,2', '1,2,3,4', '1,,3', 'a,b,c', '', '0x1,0,0', ' 1,2,3']],
+    ['std', stdTriple, ['1,0,1', '1,-1,1', '1,2', '', '1, 1,1']],
   ])('--%s refuses what it does not take', (_flag, parse, values) => {
     for (const value of values) {
       expect(() => parse(value), value).toThrow(InvalidArgumentError);

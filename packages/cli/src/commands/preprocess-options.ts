@@ -142,20 +142,29 @@ export function missingPreprocessing(modelPath: string, cause?: unknown): VitOpt
 
 // commander parsers: a bad value becomes a usage error (exit 2) naming the flag.
 
+/**
+ * The largest side a resize or crop may ask for: far beyond any model's input, and small enough
+ * that a batch of it fits in memory (a typo's 1000000x1000000 would not).
+ */
+const MAX_SIDE = 16384;
+
 export function resizeTarget(value: string): ResizeTarget | Off {
   if (value === OFF) return OFF;
   const size = parseImageSize(value);
   if (size !== undefined) return size;
-  if (/^\d+$/.test(value) && Number(value) > 0) return { shortestEdge: Number(value) };
+  const edge = parseSide(value);
+  if (edge !== undefined) return { shortestEdge: edge };
   throw new InvalidArgumentError(
-    'must be HxW (e.g. 224x224), N for the shortest edge (e.g. 256), or none',
+    `must be HxW (e.g. 224x224), N for the shortest edge (e.g. 256), or none; sides 1 … ${MAX_SIDE}`,
   );
 }
 
 export function cropSize(value: string): ImageSize | Off {
   if (value === OFF) return OFF;
   const size = parseImageSize(value);
-  if (size === undefined) throw new InvalidArgumentError('must be HxW (e.g. 224x224) or none');
+  if (size === undefined) {
+    throw new InvalidArgumentError(`must be HxW (e.g. 224x224) or none; sides 1 … ${MAX_SIDE}`);
+  }
   return size;
 }
 
@@ -188,9 +197,15 @@ export function stdTriple(value: string): Triple {
 
 function parseImageSize(value: string): ImageSize | undefined {
   const match = /^(\d+)x(\d+)$/.exec(value);
-  const height = Number(match?.[1]);
-  const width = Number(match?.[2]);
-  return match === null || height < 1 || width < 1 ? undefined : { height, width };
+  const height = parseSide(match?.[1] ?? '');
+  const width = parseSide(match?.[2] ?? '');
+  return height === undefined || width === undefined ? undefined : { height, width };
+}
+
+/** A side in pixels: decimal digits, 1 … MAX_SIDE. */
+function parseSide(text: string): number | undefined {
+  const n = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
+  return n >= 1 && n <= MAX_SIDE ? n : undefined;
 }
 
 function parseTriple(value: string): Triple | undefined {
@@ -199,7 +214,8 @@ function parseTriple(value: string): Triple | undefined {
   return numbers as unknown as Triple;
 }
 
+/** A decimal number (1e-5 too), as finiteNumber takes it: not hex, not padded, not Infinity. */
 function parseNumber(text: string): number | undefined {
-  const n = Number(text);
-  return text.trim() === '' || !Number.isFinite(n) ? undefined : n;
+  const n = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(text) ? Number(text) : NaN;
+  return Number.isFinite(n) ? n : undefined;
 }
