@@ -14,6 +14,17 @@ export type {
   PruneHeadsOptions,
   PruneHeadsResult,
 } from './prune-heads.js';
+export { findMlpLayers, maskNeurons, pruneMlp, scoreNeurons, selectNeurons } from './prune-mlp.js';
+export type {
+  MlpLayer,
+  MlpPruning,
+  NeuronImportance,
+  NeuronPlan,
+  NeuronScoring,
+  PruneMlpOptions,
+  PruneMlpResult,
+  ScoreNeuronsOptions,
+} from './prune-mlp.js';
 export { PRUNE_RECIPE_KEY, readPruneRecipe } from './recipe.js';
 export type { PruneStep } from './recipe.js';
 export { HEAD_SCORINGS, scoreHeads } from './score-heads.js';

@@ -1,4 +1,5 @@
-import { VitOptError } from '@vit-opt/graph';
+import { VitOptError, type LinearMatch } from '@vit-opt/graph';
+import { gemmScales, readBias, readWeight } from './linear-weights.js';
 
 /**
  * Solves (A + λI) X = B for symmetric positive semi-definite A (n × n) and B (n × m), row-major,
@@ -41,4 +42,42 @@ export function solveRidge(a: Float64Array, b: Float64Array, n: number, m: numbe
     }
   }
   return x;
+}
+
+/**
+ * A Linear layer's new weight rows for the `kept` input features and its bias, fitted by least
+ * squares so that [x_kept, 1]·[W'; b'] ≈ x·W + b over the calibration rows, from the augmented
+ * Gram matrix of x: A = G[S, S] and B = G[S, ·]·[W; b] with S the kept features and the ones
+ * column. Weight and bias are as the layer applies them (after Gemm's alpha and beta).
+ */
+export function refitLinear(
+  linear: LinearMatch,
+  kept: readonly number[],
+  { gram, size }: { gram: Float64Array; size: number },
+): { weight: Float32Array; bias: Float32Array } {
+  const weight = readWeight(linear);
+  const bias = readBias(linear)!;
+  const { alpha, beta } = gemmScales(linear);
+  const out = weight.outFeatures;
+  const full = new Float64Array(size * out);
+  for (let f = 0; f < size - 1; f++)
+    for (let o = 0; o < out; o++) full[f * out + o] = alpha * weight.data[f * out + o]!;
+  for (let o = 0; o < out; o++) full[(size - 1) * out + o] = beta * bias[o]!;
+  const rows = [...kept, size - 1];
+  const n = rows.length;
+  const a = new Float64Array(n * n);
+  const b = new Float64Array(n * out);
+  rows.forEach((r, i) => {
+    rows.forEach((c, j) => (a[i * n + j] = gram[r * size + c]!));
+    for (let k = 0; k < size; k++) {
+      const g = gram[r * size + k]!;
+      if (g === 0) continue;
+      for (let o = 0; o < out; o++) b[i * out + o]! += g * full[k * out + o]!;
+    }
+  });
+  const x = solveRidge(a, b, n, out);
+  return {
+    weight: Float32Array.from(x.subarray(0, (n - 1) * out)),
+    bias: Float32Array.from(x.subarray((n - 1) * out)),
+  };
 }

@@ -135,6 +135,26 @@ export function writeLinear(linear: LinearMatch, weight: Float32Array, bias: Flo
   );
 }
 
+/**
+ * Folds what the `features` inputs contribute on average into the bias, before they are removed:
+ * bias += α · Σ_f mean[f] · W[f, ·] / β, so the layer's mean output stays as it was.
+ */
+export function foldInputMeansIntoBias(
+  linear: LinearMatch,
+  features: readonly number[],
+  mean: Float64Array,
+): void {
+  const weight = readWeight(linear);
+  const bias = Float32Array.from(readBias(linear)!);
+  const { alpha, beta } = gemmScales(linear);
+  for (const f of features) {
+    const m = mean[f]!;
+    for (let o = 0; o < weight.outFeatures; o++)
+      bias[o]! += (alpha * m * weight.data[f * weight.outFeatures + o]!) / beta;
+  }
+  setBias(linear, float32(bias, [bias.length], `${linear.node.name}.recovered_bias`));
+}
+
 /** Replaces the bias (Gemm's C or the Add's constant) with `tensor`. */
 export function setBias(linear: LinearMatch, tensor: Tensor): void {
   const holder = linear.biasAdd ?? linear.node;

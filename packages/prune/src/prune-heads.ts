@@ -4,16 +4,8 @@ import { findAttentionLayers, headFeatures, type AttentionLayer } from './attent
 import { collectBatches, type FeedBatch, type FeedBatches } from './feeds.js';
 import { resolveHeadPlan, type HeadPlan } from './head-plan.js';
 import { rewriteHeadShapes } from './head-shapes.js';
-import { solveRidge } from './least-squares.js';
-import {
-  float32,
-  gemmScales,
-  readBias,
-  readWeight,
-  setBias,
-  sliceLinear,
-  writeLinear,
-} from './linear-weights.js';
+import { refitLinear } from './least-squares.js';
+import { foldInputMeansIntoBias, sliceLinear, writeLinear } from './linear-weights.js';
 import { writePruneRecipe } from './recipe.js';
 
 export type HeadRecovery = 'none' | 'bias' | 'lstsq';
@@ -101,7 +93,11 @@ export async function pruneHeads(
     for (const layer of pruned) {
       refits.set(
         layer.index,
-        refitOutput(layer, resolved.get(layer.index)!.kept, grams.get(inputName(layer))!),
+        refitLinear(
+          layer.output,
+          headFeatures(resolved.get(layer.index)!.kept, layer.headDim),
+          grams.get(inputName(layer))!,
+        ),
       );
     }
   }
@@ -120,7 +116,8 @@ export async function pruneHeads(
     });
     if (entry === undefined) continue;
     const mean = means?.get(layer.output.node.inputs[0]!.name);
-    if (mean !== undefined) foldRemovedMeanIntoBias(layer, entry.removed, mean);
+    if (mean !== undefined)
+      foldInputMeansIntoBias(layer.output, headFeatures(entry.removed, layer.headDim), mean);
     removeHeads(layer, entry.kept);
   }
   if (refits.size > 0) {
@@ -165,24 +162,6 @@ function removeHeads(layer: AttentionLayer, kept: readonly number[]): void {
   rewriteHeadShapes(layer, kept.length);
 }
 
-/** bias += α · Σ over removed features f of mean[f] · W[f, ·], divided by Gemm's β. */
-function foldRemovedMeanIntoBias(
-  layer: AttentionLayer,
-  removed: readonly number[],
-  mean: Float64Array,
-): void {
-  const output = layer.output;
-  const weight = readWeight(output);
-  const bias = Float32Array.from(readBias(output)!);
-  const { alpha, beta } = gemmScales(output);
-  for (const f of headFeatures(removed, layer.headDim)) {
-    const m = mean[f]!;
-    for (let o = 0; o < weight.outFeatures; o++)
-      bias[o]! += (alpha * m * weight.data[f * weight.outFeatures + o]!) / beta;
-  }
-  setBias(output, float32(bias, [bias.length], `${output.node.name}.recovered_bias`));
-}
-
 async function calibrationBatches(
   layers: readonly AttentionLayer[],
   recover: HeadRecovery,
@@ -211,44 +190,6 @@ async function calibrationBatches(
     });
   }
   return batches;
-}
-
-/**
- * The output projection's new rows for the kept features and its bias, fitted by least squares so
- * that [x_kept, 1]·[W'; b'] ≈ x·W + b over the calibration rows, from the augmented Gram matrix of
- * x: A = G[S, S] and B = G[S, ·]·[W; b] with S the kept features and the ones column.
- */
-function refitOutput(
-  layer: AttentionLayer,
-  kept: readonly number[],
-  { gram, size }: { gram: Float64Array; size: number },
-): { weight: Float32Array; bias: Float32Array } {
-  const weight = readWeight(layer.output);
-  const bias = readBias(layer.output)!;
-  const { alpha, beta } = gemmScales(layer.output);
-  const out = weight.outFeatures;
-  // [W; b] as the layer applies them: (features + 1) × out.
-  const full = new Float64Array(size * out);
-  for (let f = 0; f < size - 1; f++)
-    for (let o = 0; o < out; o++) full[f * out + o] = alpha * weight.data[f * out + o]!;
-  for (let o = 0; o < out; o++) full[(size - 1) * out + o] = beta * bias[o]!;
-  const rows = [...headFeatures(kept, layer.headDim), size - 1];
-  const n = rows.length;
-  const a = new Float64Array(n * n);
-  const b = new Float64Array(n * out);
-  rows.forEach((r, i) => {
-    rows.forEach((c, j) => (a[i * n + j] = gram[r * size + c]!));
-    for (let k = 0; k < size; k++) {
-      const g = gram[r * size + k]!;
-      if (g === 0) continue;
-      for (let o = 0; o < out; o++) b[i * out + o]! += g * full[k * out + o]!;
-    }
-  });
-  const x = solveRidge(a, b, n, out);
-  return {
-    weight: Float32Array.from(x.subarray(0, (n - 1) * out)),
-    bias: Float32Array.from(x.subarray((n - 1) * out)),
-  };
 }
 
 function attentionParameters(layer: AttentionLayer, heads: number): number {

@@ -9,14 +9,19 @@ it('exports a deliberate public API', () => {
       "PRUNE_RECIPE_KEY",
       "findAttentionBlocks",
       "findAttentionLayers",
+      "findMlpLayers",
       "maskHeads",
+      "maskNeurons",
       "parseHeadPlan",
       "planHeadsIteratively",
       "pruneHeads",
+      "pruneMlp",
       "readPruneRecipe",
       "resolveHeadPlan",
       "scoreHeads",
+      "scoreNeurons",
       "selectHeads",
+      "selectNeurons",
     ]
   `);
 });

@@ -13,9 +13,13 @@ export interface HeadBudget {
  * The least important heads across all layers, up to the budget, keeping at least one head in
  * every layer (and no more than perLayerMax removed from one): a plan for pruneHeads.
  */
-export function selectHeads(importance: readonly HeadImportance[], budget: HeadBudget): HeadPlan {
+export function selectHeads(
+  importance: readonly HeadImportance[],
+  budget: HeadBudget,
+  unit = 'heads',
+): HeadPlan {
   const total = importance.length;
-  const wanted = headsWanted(budget, total);
+  const wanted = headsWanted(budget, total, unit);
   const headsIn = new Map<number, number>();
   for (const { layer } of importance) headsIn.set(layer, (headsIn.get(layer) ?? 0) + 1);
   const perLayerMax = budget.perLayerMax ?? Infinity;
@@ -34,8 +38,9 @@ export function selectHeads(importance: readonly HeadImportance[], budget: HeadB
   }
   if (taken < wanted) {
     throw invalid(
-      `cannot remove ${wanted} of ${total} heads keeping one per layer${Number.isFinite(perLayerMax) ? ` and at most ${perLayerMax} per layer` : ''}; at most ${taken}`,
+      `cannot remove ${wanted} of ${total} ${unit} keeping one per layer${Number.isFinite(perLayerMax) ? ` and at most ${perLayerMax} per layer` : ''}; at most ${taken}`,
       budget.count === undefined ? 'fraction' : 'count',
+      unit,
     );
   }
   return Object.fromEntries(
@@ -46,20 +51,25 @@ export function selectHeads(importance: readonly HeadImportance[], budget: HeadB
 }
 
 /** How many of `total` heads the budget removes; a budget that is not one is refused. */
-export function headsWanted(budget: HeadBudget, total: number): number {
+export function headsWanted(budget: HeadBudget, total: number, unit = 'heads'): number {
   const { fraction, count } = budget;
   if ((fraction === undefined) === (count === undefined)) {
-    throw invalid('give either fraction or count', fraction === undefined ? 'count' : 'fraction');
+    throw invalid(
+      'give either fraction or count',
+      fraction === undefined ? 'count' : 'fraction',
+      unit,
+    );
   }
   if (fraction !== undefined && !(fraction >= 0 && fraction < 1)) {
-    throw invalid(`fraction must be in [0, 1), got ${fraction}`, 'fraction');
+    throw invalid(`fraction must be in [0, 1), got ${fraction}`, 'fraction', unit);
   }
   if (count !== undefined && !(Number.isInteger(count) && count >= 0)) {
-    throw invalid(`count must be a whole number ≥ 0, got ${count}`, 'count');
+    throw invalid(`count must be a whole number ≥ 0, got ${count}`, 'count', unit);
   }
   return count ?? Math.round(fraction! * total);
 }
 
-function invalid(message: string, subject: string): VitOptError {
-  return new VitOptError('INVALID_ARGUMENT', `head budget: ${message}`, { subject });
+function invalid(message: string, subject: string, unit = 'heads'): VitOptError {
+  const what = unit === 'heads' ? 'head' : 'neuron';
+  return new VitOptError('INVALID_ARGUMENT', `${what} budget: ${message}`, { subject });
 }
