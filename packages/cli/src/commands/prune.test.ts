@@ -98,8 +98,38 @@ describe('vit-opt prune', () => {
     });
   });
 
+  it('removes MLP neurons with --mlp, with or without heads', async () => {
+    const dir = tempDir();
+    const { code, stdout } = await pruneCli(
+      fixture('vit-tiny-tv'),
+      '-o',
+      join(dir, 'mlp.onnx'),
+      '--mlp',
+      '0.2',
+      '--json',
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      headsAfter: 16,
+      mlp: { neuronsBefore: 512, neuronsAfter: 410 },
+    });
+    const both = await pruneCli(
+      fixture('vit-tiny-hf'),
+      '-o',
+      join(dir, 'both.onnx'),
+      '--heads',
+      '2',
+      '--mlp',
+      '10',
+    );
+    expect(both.code).toBe(0);
+    expect(both.stdout).toContain('pruned 2 of 16 heads (by magnitude)');
+    expect(both.stdout).toContain('pruned 10 of 512 MLP neurons');
+  });
+
   it.each([
     [['--heads', '0.25', '--plan', '{"0":[1]}'], 'give either --heads or --plan'],
+    [[], 'give --heads or --plan, --mlp, or both'],
     [['--plan', '{"9":[0]}'], 'names layer 9, but the model has 4 attention layers'],
     [['--plan', '{"0":[0,1,2,3]}'], 'at least one must stay'],
     [['--plan', 'nope'], 'is not JSON'],

@@ -16,6 +16,9 @@ import {
   parseHeadPlan,
   planHeadsIteratively,
   pruneHeads,
+  pruneMlp,
+  scoreNeurons,
+  selectNeurons,
   scoreHeads,
   selectHeads,
   type FeedBatch,
@@ -25,6 +28,7 @@ import {
   type HeadRecovery,
   type HeadScoring,
   type PruneHeadsResult,
+  type PruneMlpResult,
 } from '@vit-opt/prune';
 import { findImagePreprocessing, imageFolderFeeds } from '@vit-opt/quantize';
 import type { CliCommand } from '../command.js';
@@ -43,6 +47,7 @@ import {
 interface PruneFlags extends PreprocessFlags {
   output: string;
   heads?: HeadBudget;
+  mlp?: HeadBudget;
   plan?: HeadPlan;
   perLayerMax?: number;
   score: HeadScoring;
@@ -116,15 +121,25 @@ export const pruneCommand: CliCommand = {
         '--report <file>',
         'what was removed, the scores, and parameters per layer (JSON if .json, else text)',
       )
+      .option(
+        '--mlp <fraction|count>',
+        'also remove this share (0.2) or number of MLP neurons, by weight magnitude (--score ' +
+          'magnitude) or mean contribution on --calib (activation, ablation)',
+        headBudget,
+      )
       .option('--json', 'print the summary as JSON', false);
     for (const option of preprocessOptions('Preprocessing of the --calib images:'))
       command.addOption(option);
     command.action(async (modelPath: string, flags: PruneFlags) => {
-      if ((flags.heads === undefined) === (flags.plan === undefined)) {
+      if (flags.heads !== undefined && flags.plan !== undefined) {
         command.error('error: give either --heads or --plan');
       }
+      if (flags.heads === undefined && flags.plan === undefined && flags.mlp === undefined) {
+        command.error('error: give --heads or --plan, --mlp, or both');
+      }
       const needsImages =
-        flags.recover !== 'none' || (flags.heads !== undefined && flags.score !== 'magnitude');
+        flags.recover !== 'none' ||
+        ((flags.heads !== undefined || flags.mlp !== undefined) && flags.score !== 'magnitude');
       if (needsImages && flags.calib === undefined) {
         command.error(
           `error: ${flags.recover !== 'none' ? `--recover ${flags.recover}` : `--score ${flags.score}`} needs --calib <dir>`,
@@ -178,7 +193,7 @@ export const pruneCommand: CliCommand = {
           }
           progress?.close();
         }
-        const result = await pruneHeads(model, plan!, {
+        const result = await pruneHeads(model, plan ?? {}, {
           recover: flags.recover,
           ...(feeds === undefined ? {} : { feeds, probe }),
           provenance:
@@ -187,11 +202,30 @@ export const pruneCommand: CliCommand = {
               : { scoring: flags.score, iterative: flags.iterative === true, budget: flags.heads },
           signal: interrupt.signal,
         });
+        let mlp: PruneMlpResult | undefined;
+        if (flags.mlp !== undefined) {
+          const method = flags.score === 'magnitude' ? 'magnitude' : 'activation';
+          const neurons = await scoreNeurons(model, {
+            method,
+            ...(feeds === undefined ? {} : { feeds, probe }),
+            signal: interrupt.signal,
+          });
+          const neuronPlan = selectNeurons(neurons, {
+            ...flags.mlp,
+            ...(flags.perLayerMax === undefined ? {} : { perLayerMax: flags.perLayerMax }),
+          });
+          mlp = await pruneMlp(model, neuronPlan, {
+            recover: flags.recover,
+            ...(feeds === undefined ? {} : { feeds, probe }),
+            provenance: { scoring: method, budget: flags.mlp },
+            signal: interrupt.signal,
+          });
+        }
         // Written only now, when all the work succeeded: a failure or Ctrl-C leaves no file.
         interrupt.signal.throwIfAborted();
         saveModel(model, flags.output);
         copyCompanionFiles(modelPath, flags.output);
-        const summary = summarize(modelPath, flags, result, plan!);
+        const summary = summarize(modelPath, flags, result, plan ?? {}, mlp);
         if (flags.report !== undefined)
           writeFileAtomic(flags.report, reportText(flags.report, summary, scores));
         if (flags.json) writeJson(io, summary);
@@ -244,6 +278,7 @@ interface PruneSummary {
   recover: HeadRecovery;
   plan: HeadPlan;
   layers: PruneHeadsResult['layers'];
+  mlp: { neuronsBefore: number; neuronsAfter: number; layers: PruneMlpResult['layers'] } | null;
 }
 
 function summarize(
@@ -251,6 +286,7 @@ function summarize(
   flags: PruneFlags,
   result: PruneHeadsResult,
   plan: HeadPlan,
+  mlp: PruneMlpResult | undefined,
 ): PruneSummary {
   return {
     input: modelPath,
@@ -263,6 +299,10 @@ function summarize(
     recover: result.recover,
     plan,
     layers: result.layers,
+    mlp:
+      mlp === undefined
+        ? null
+        : { neuronsBefore: mlp.neuronsBefore, neuronsAfter: mlp.neuronsAfter, layers: mlp.layers },
   };
 }
 
@@ -273,6 +313,11 @@ function printSummary(io: CliIo, summary: PruneSummary): void {
       `${summary.scoring === null ? ' (given plan)' : ` (by ${summary.scoring})`}` +
       `${summary.recover === 'none' ? '' : `, ${summary.recover} recovery`}: ${summary.output}\n`,
   );
+  if (summary.mlp !== null) {
+    io.stdout.write(
+      `pruned ${summary.mlp.neuronsBefore - summary.mlp.neuronsAfter} of ${summary.mlp.neuronsBefore} MLP neurons\n`,
+    );
+  }
   io.stdout.write(`size ${mb(summary.inputSizeBytes)} → ${mb(summary.outputSizeBytes)}\n`);
   for (const layer of summary.layers) {
     if (layer.removed.length === 0) continue;
