@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '@vit-opt/graph';
-import { findAttentionLayers, readPruneRecipe } from '@vit-opt/prune';
+import { findAttentionLayers, findMlpLayers, readPruneRecipe } from '@vit-opt/prune';
 import { readRecipe } from '@vit-opt/quantize';
 import { describe, expect, it } from 'vitest';
 import type { PipelineConfig } from '../config/pipeline-config.js';
@@ -30,6 +30,7 @@ describe('the prune variant kind', () => {
           options: { heads: 0.25, score: 'ablation', recover: 'bias', 'calib-limit': 8 },
         },
         { name: 'pruned-int8', kind: 'dynamic', from: 'pruned', options: {} },
+        { name: 'mlp', kind: 'prune', options: { mlp: 0.2 } },
       ],
     };
     const summary = await runPipeline(config, { outDir: out });
@@ -37,7 +38,11 @@ describe('the prune variant kind', () => {
       ['baseline', true, true],
       ['pruned', true, true],
       ['pruned-int8', true, true],
+      ['mlp', true, true],
     ]);
+    expect(
+      findMlpLayers(loadModel(join(out, 'variants/mlp/model.onnx'))).map((l) => l.neurons),
+    ).not.toEqual([128, 128, 128, 128]);
     const pruned = loadModel(join(out, 'variants/pruned/model.onnx'));
     expect(findAttentionLayers(pruned).reduce((n, l) => n + l.heads, 0)).toBe(12);
     expect(readPruneRecipe(pruned)[0]).toMatchObject({ scoring: 'ablation', recover: 'bias' });

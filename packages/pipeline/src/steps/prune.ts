@@ -4,6 +4,9 @@ import type { PreprocessOverrides } from '@vit-opt/eval/data';
 import {
   planHeadsIteratively,
   pruneHeads,
+  pruneMlp,
+  scoreNeurons,
+  selectNeurons,
   scoreHeads,
   selectHeads,
   type FeedBatch,
@@ -33,6 +36,13 @@ export const pruneStep: VariantStep = {
       additionalProperties: false,
       description: 'exactly these heads by layer, e.g. { 0: [1, 3] } (instead of heads)',
     },
+    mlp: {
+      anyOf: [
+        { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+        { type: 'integer', minimum: 1 },
+      ],
+      description: 'also a share (0.2) or count of MLP neurons, by magnitude or mean contribution',
+    },
     'per-layer-max': { type: 'integer', minimum: 1 },
     score: { enum: ['magnitude', 'activation', 'ablation'] },
     iterative: {
@@ -45,10 +55,19 @@ export const pruneStep: VariantStep = {
   usesCalibration: (options) => needsImages(options),
   async build(input) {
     const o = input.options;
-    if ((o.heads === undefined) === (o.plan === undefined)) {
+    if (o.heads !== undefined && o.plan !== undefined) {
       throw new VitOptError('INVALID_ARGUMENT', 'a prune variant takes either heads or plan', {
         subject: 'heads',
       });
+    }
+    if (o.heads === undefined && o.plan === undefined && o.mlp === undefined) {
+      throw new VitOptError(
+        'INVALID_ARGUMENT',
+        'a prune variant takes heads or plan, mlp, or both',
+        {
+          subject: 'heads',
+        },
+      );
     }
     const score = (o.score as HeadScoring | undefined) ?? 'magnitude';
     const recover = (o.recover as HeadRecovery | undefined) ?? 'none';
@@ -98,7 +117,7 @@ export const pruneStep: VariantStep = {
         plan = selectHeads(scores, budget);
       }
     }
-    const result = await pruneHeads(input.model, plan!, {
+    const result = await pruneHeads(input.model, plan ?? {}, {
       recover,
       ...(feeds === undefined ? {} : { feeds, probe }),
       provenance:
@@ -107,12 +126,35 @@ export const pruneStep: VariantStep = {
           : { scoring: score, iterative: o.iterative === true, budget: o.heads },
       ...(input.signal === undefined ? {} : { signal: input.signal }),
     });
-    return { model: input.model, notes: [`heads ${result.headsBefore} → ${result.headsAfter}`] };
+    const notes = [`heads ${result.headsBefore} → ${result.headsAfter}`];
+    if (o.mlp !== undefined) {
+      const mlp = o.mlp as number;
+      const method = score === 'magnitude' ? 'magnitude' : 'activation';
+      const neurons = await scoreNeurons(input.model, {
+        method,
+        ...(feeds === undefined ? {} : { feeds, probe }),
+        ...(input.signal === undefined ? {} : { signal: input.signal }),
+      });
+      const neuronPlan = selectNeurons(neurons, {
+        ...(mlp < 1 ? { fraction: mlp } : { count: mlp }),
+        ...(o['per-layer-max'] === undefined ? {} : { perLayerMax: o['per-layer-max'] as number }),
+      });
+      const pruned = await pruneMlp(input.model, neuronPlan, {
+        recover,
+        ...(feeds === undefined ? {} : { feeds, probe }),
+        provenance: { scoring: method, budget: mlp },
+        ...(input.signal === undefined ? {} : { signal: input.signal }),
+      });
+      notes.push(`MLP neurons ${pruned.neuronsBefore} → ${pruned.neuronsAfter}`);
+    }
+    return { model: input.model, notes };
   },
 };
 
 function needsImages(options: StepOptions): boolean {
-  const scored = options.heads !== undefined && (options.score ?? 'magnitude') !== 'magnitude';
+  const scored =
+    (options.heads !== undefined || options.mlp !== undefined) &&
+    (options.score ?? 'magnitude') !== 'magnitude';
   return scored || (options.recover !== undefined && options.recover !== 'none');
 }
 
