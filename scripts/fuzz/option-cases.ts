@@ -23,9 +23,9 @@ const VAL = join(FIXTURES, 'data', 'fashion-mnist', 'val');
 const RESULTS = join(FIXTURES, 'results', 'vit-tiny-hf');
 
 /** Values no numeric, size, list or shard parser may take: each must be a usage error. */
-const NEVER_VALID = ['0x10', ' 16', '16 ', '', 'NaN', 'abc', '1_000', '∞', '0b11', '9'.repeat(30)];
-/** Values a whole-number flag must refuse too. */
-const NOT_WHOLE = ['1e3', '1.5', '+3', '-0'];
+const NEVER_VALID = ['0x10', ' 16', '16 ', '', 'NaN', 'abc', '1_000', '∞', '0b11'];
+/** Values a whole-number flag must refuse too (a float flag may take 1e30). */
+const NOT_WHOLE = ['1e3', '1.5', '+3', '-0', '9'.repeat(30)];
 /** Text flags (regular expressions, names) are refused only what they cannot parse. */
 const BAD_TEXT = ['(', '[', '*', 'a{2,1}'];
 

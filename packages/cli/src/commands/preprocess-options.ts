@@ -143,8 +143,8 @@ export function missingPreprocessing(modelPath: string, cause?: unknown): VitOpt
 // commander parsers: a bad value becomes a usage error (exit 2) naming the flag.
 
 /**
- * The largest side a resize or crop may ask for: far beyond any model's input, and small enough
- * that a batch of it fits in memory (a typo's 1000000x1000000 would not).
+ * The largest side a resize or crop may ask for (a larger one is refused like any bad value): far
+ * beyond any model's input, and small enough that a batch of it fits in memory.
  */
 const MAX_SIDE = 16384;
 
@@ -155,7 +155,7 @@ export function resizeTarget(value: string): ResizeTarget | Off {
   const edge = parseSide(value);
   if (edge !== undefined) return { shortestEdge: edge };
   throw new InvalidArgumentError(
-    `must be HxW (e.g. 224x224), N for the shortest edge (e.g. 256), or none; sides 1 … ${MAX_SIDE}`,
+    'must be HxW (e.g. 224x224), N for the shortest edge (e.g. 256), or none',
   );
 }
 
@@ -163,7 +163,7 @@ export function cropSize(value: string): ImageSize | Off {
   if (value === OFF) return OFF;
   const size = parseImageSize(value);
   if (size === undefined) {
-    throw new InvalidArgumentError(`must be HxW (e.g. 224x224) or none; sides 1 … ${MAX_SIDE}`);
+    throw new InvalidArgumentError('must be HxW (e.g. 224x224) or none');
   }
   return size;
 }
