@@ -85,7 +85,7 @@ export const simplifyCommand: CliCommand = {
           }
           throwIfInterrupted(interrupt.signal);
           const evaluator = options.fold ? await onnxRuntimeEvaluator() : undefined;
-          const report = await simplify(model, { evaluator });
+          const report = await simplify(model, { evaluator, signal: interrupt.signal });
           throwIfInterrupted(interrupt.signal);
           const inputSizeBytes = statSync(modelPath).size;
           const stagedModel = stageModel(model, options.output);

@@ -33,6 +33,8 @@ export interface RunPassesOptions {
   /** Repeat the whole list until no pass modifies the model (at most maxIterations times). */
   untilStable?: boolean;
   maxIterations?: number;
+  /** Checked before each pass: once aborted, the run stops with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Runs passes in order; a failure names the pass and the passes that ran before it. */
@@ -58,6 +60,7 @@ export async function runPasses(
     iteration += 1;
     let modifiedThisRound = false;
     for (const pass of passes) {
+      options.signal?.throwIfAborted();
       const started = performance.now();
       let result;
       try {

@@ -27,6 +27,8 @@ export interface SimplifyOptions {
   validate?: boolean;
   /** Refuse a model that is broken before any pass ran (default true; see runPasses). */
   validateInput?: boolean;
+  /** Checked between passes: once aborted, simplify stops with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface SimplifyReport {
@@ -46,6 +48,7 @@ export async function simplify(model: Model, options: SimplifyOptions = {}): Pro
     context: options.evaluator === undefined ? {} : { evaluator: options.evaluator },
     validate: options.validate ?? true,
     ...(options.validateInput === undefined ? {} : { validateInput: options.validateInput }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
     untilStable: true,
   });
   return {

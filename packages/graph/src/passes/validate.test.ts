@@ -269,6 +269,26 @@ describe('passes on a model that was broken before they ran', () => {
     expect(error.toOneLine()).not.toContain("pass '");
   });
 
+  it('stop between passes once their signal is aborted, with its reason', async () => {
+    const model = new Model({ opsetImports: new Map([['', 17]]) });
+    const x = model.graph.createValue('x');
+    model.graph.inputs.push(x);
+    model.graph.outputs.push(model.graph.addNode({ opType: 'Relu', inputs: [x] }).output(0));
+    const controller = new AbortController();
+    const ran: string[] = [];
+    const stopper = definePass('stopper', () => {
+      ran.push('stopper');
+      controller.abort(new Error('interrupted'));
+      return { modified: false };
+    });
+    const after = definePass('after', () => {
+      ran.push('after');
+      return { modified: false };
+    });
+    await expect(runPasses(model, [stopper, after], { signal: controller.signal })).rejects.toThrow('interrupted');
+    expect(ran).toEqual(['stopper']);
+  });
+
   it('hold a pass to sorted order only when its input was sorted', async () => {
     const model = new Model({ opsetImports: new Map([['', 17]]) });
     const g: Graph = model.graph;
