@@ -14,10 +14,10 @@ export const commands: readonly CliCommand[] = [
   inspectCommand,
   simplifyCommand,
   quantizeCommand,
-  pruneCommand,
   evalCommand,
   mergeCommand,
   benchCommand,
+  pruneCommand,
   reportCommand,
   runCommand,
 ];
