@@ -45,6 +45,11 @@ describe.each(FIXTURE_NAMES)('pruneHeads on %s', (name) => {
     expect(result.layers.map((l) => l.headsAfter)).toEqual([3, 2, 1, 3]);
     expect(result.headsAfter).toBe(9);
     expect(result.layers[1]!.parametersAfter).toBeLessThan(result.layers[1]!.parametersBefore);
+    // 17 tokens (16 patches and the class token), hidden 64, 4 heads of 16.
+    expect(result.layers[2]).toMatchObject({
+      multiplyAddsBefore: 17 * 64 * 192 + 2 * 17 * 17 * 64 + 17 * 64 * 64,
+      multiplyAddsAfter: 17 * 64 * 48 + 2 * 17 * 17 * 16 + 17 * 16 * 64,
+    });
     expect(findAttentionLayers(model).map((l) => [l.heads, l.headDim, l.width])).toEqual([
       [3, 16, 48],
       [2, 16, 32],

@@ -1,4 +1,10 @@
-import { VitOptError, cleanup, type Model, type TensorProbe } from '@vit-opt/graph';
+import {
+  VitOptError,
+  cleanup,
+  findVitStructure,
+  type Model,
+  type TensorProbe,
+} from '@vit-opt/graph';
 import { augmentedGrams, featureMeans } from './activations.js';
 import { findAttentionLayers, headFeatures, type AttentionLayer } from './attention-layers.js';
 import { collectBatches, type FeedBatch, type FeedBatches } from './feeds.js';
@@ -39,6 +45,12 @@ export interface LayerPruning {
   /** Weights and biases of q, k, v and the output projection. */
   readonly parametersBefore: number;
   readonly parametersAfter: number;
+  /**
+   * Multiply-adds of the block (q/k/v, Q·Kᵀ, P·V, output projection) for one image, at the token
+   * count of the model's position embedding; null when the graph does not tell it.
+   */
+  readonly multiplyAddsBefore: number | null;
+  readonly multiplyAddsAfter: number | null;
 }
 
 export interface PruneHeadsResult {
@@ -71,6 +83,7 @@ export async function pruneHeads(
   }
   const layers = findAttentionLayers(model);
   const resolved = resolveHeadPlan(layers, plan);
+  const tokens = tokenCount(model);
   const pruned = [...resolved.keys()].map((index) => layers[index]!);
   const batches =
     recover !== 'none' && pruned.length > 0
@@ -113,6 +126,9 @@ export async function pruneHeads(
       removed: entry?.removed ?? [],
       parametersBefore: attentionParameters(layer, layer.heads),
       parametersAfter: attentionParameters(layer, kept),
+      multiplyAddsBefore:
+        tokens === null ? null : attentionMultiplyAdds(layer, layer.heads, tokens),
+      multiplyAddsAfter: tokens === null ? null : attentionMultiplyAdds(layer, kept, tokens),
     });
     if (entry === undefined) continue;
     const mean = means?.get(layer.output.node.inputs[0]!.name);
@@ -190,6 +206,21 @@ async function calibrationBatches(
     });
   }
   return batches;
+}
+
+/** Tokens per image: the rows of the position embedding, when the graph has one. */
+export function tokenCount(model: Model): number | null {
+  return findVitStructure(model.graph)?.positionEmbedding?.tokenCount ?? null;
+}
+
+function attentionMultiplyAdds(layer: AttentionLayer, heads: number, tokens: number): number {
+  const width = heads * layer.headDim;
+  const hidden = layer.block.query.inFeatures;
+  return (
+    tokens * hidden * 3 * width +
+    2 * tokens * tokens * width +
+    tokens * width * layer.output.outFeatures
+  );
 }
 
 function attentionParameters(layer: AttentionLayer, heads: number): number {

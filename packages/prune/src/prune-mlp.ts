@@ -16,7 +16,7 @@ import {
   writeLinear,
   zeroLinearInputs,
 } from './linear-weights.js';
-import type { HeadRecovery } from './prune-heads.js';
+import { tokenCount, type HeadRecovery } from './prune-heads.js';
 import { writePruneRecipe } from './recipe.js';
 import { selectHeads, type HeadBudget } from './select-heads.js';
 
@@ -160,6 +160,9 @@ export interface MlpPruning {
   readonly neuronsAfter: number;
   readonly parametersBefore: number;
   readonly parametersAfter: number;
+  /** Multiply-adds of fc1 and fc2 for one image (see LayerPruning); null when unknown. */
+  readonly multiplyAddsBefore: number | null;
+  readonly multiplyAddsAfter: number | null;
 }
 
 export interface PruneMlpResult {
@@ -192,6 +195,7 @@ export async function pruneMlp(
   }
   const layers = findMlpLayers(model);
   const resolved = resolveNeuronPlan(layers, plan);
+  const tokens = tokenCount(model);
   const pruned = [...resolved.keys()].map((index) => layers[index]!);
   const inputName = (layer: MlpLayer): string => layer.fc2.node.inputs[0]!.name;
   let means: Map<string, Float64Array> | undefined;
@@ -225,6 +229,8 @@ export async function pruneMlp(
   for (const layer of layers) {
     const entry = resolved.get(layer.index);
     const kept = entry?.kept.length ?? layer.neurons;
+    const macs = (n: number): number | null =>
+      tokens === null ? null : tokens * n * (layer.fc1.inFeatures + layer.fc2.outFeatures);
     const parameters = (n: number): number =>
       n * (layer.fc1.inFeatures + 1) + n * layer.fc2.outFeatures + layer.fc2.outFeatures;
     report.push({
@@ -233,6 +239,8 @@ export async function pruneMlp(
       neuronsAfter: kept,
       parametersBefore: parameters(layer.neurons),
       parametersAfter: parameters(kept),
+      multiplyAddsBefore: macs(layer.neurons),
+      multiplyAddsAfter: macs(kept),
     });
     if (entry === undefined) continue;
     const mean = means?.get(inputName(layer));

@@ -113,6 +113,7 @@ describe('vit-opt prune', () => {
       headsAfter: 16,
       mlp: { neuronsBefore: 512, neuronsAfter: 410 },
     });
+    const report = join(dir, 'both.txt');
     const both = await pruneCli(
       fixture('vit-tiny-hf'),
       '-o',
@@ -121,10 +122,16 @@ describe('vit-opt prune', () => {
       '2',
       '--mlp',
       '10',
+      '--report',
+      report,
     );
     expect(both.code).toBe(0);
     expect(both.stdout).toContain('pruned 2 of 16 heads (by magnitude)');
     expect(both.stdout).toContain('pruned 10 of 512 MLP neurons');
+    const text = readFileSync(report, 'utf8');
+    expect(text.split('\n')[1]).toMatch(/^layer +heads +removed .* multiply-adds per image$/);
+    expect(text).toContain('MLP neurons 512 → 502');
+    expect(text).toMatch(/ 0\.28M → 0\.\d\dM$/m);
   });
 
   it.each([

@@ -335,15 +335,32 @@ function reportText(
 ): string {
   if (path.endsWith('.json'))
     return `${JSON.stringify({ ...summary, scores: scores ?? null }, null, 2)}\n`;
+  const macs = (n: number | null): string => (n === null ? '?' : `${(n / 1e6).toFixed(2)}M`);
   const lines = [
     `heads ${summary.headsBefore} → ${summary.headsAfter}; scoring ${summary.scoring ?? 'none (given plan)'}; recover ${summary.recover}`,
-    'layer  heads  removed          parameters',
+    'layer  heads  removed          parameters          multiply-adds per image',
   ];
   for (const layer of summary.layers) {
     lines.push(
       `${String(layer.layer).padStart(5)}  ${`${layer.headsBefore}→${layer.headsAfter}`.padEnd(5)}  ` +
-        `${(layer.removed.join(',') || '-').padEnd(15)}  ${layer.parametersBefore} → ${layer.parametersAfter}`,
+        `${(layer.removed.join(',') || '-').padEnd(15)}  ` +
+        `${`${layer.parametersBefore} → ${layer.parametersAfter}`.padEnd(18)}  ` +
+        `${macs(layer.multiplyAddsBefore)} → ${macs(layer.multiplyAddsAfter)}`,
     );
+  }
+  if (summary.mlp !== null) {
+    lines.push(
+      '',
+      `MLP neurons ${summary.mlp.neuronsBefore} → ${summary.mlp.neuronsAfter}`,
+      'layer  neurons    parameters          multiply-adds per image',
+    );
+    for (const layer of summary.mlp.layers) {
+      lines.push(
+        `${String(layer.layer).padStart(5)}  ${`${layer.neuronsBefore}→${layer.neuronsAfter}`.padEnd(9)}  ` +
+          `${`${layer.parametersBefore} → ${layer.parametersAfter}`.padEnd(18)}  ` +
+          `${macs(layer.multiplyAddsBefore)} → ${macs(layer.multiplyAddsAfter)}`,
+      );
+    }
   }
   if (scores !== undefined) {
     lines.push('', 'layer  head  score');
