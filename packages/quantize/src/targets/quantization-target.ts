@@ -62,8 +62,8 @@ const SEVEN_BIT_S8 = { ...FULL_RANGE_S8, reduceRange: true } as const;
  * One preset per instruction family. The choices are measured (BENCHMARKS.md, "int8 targets"):
  * full-range s8 weights are the most accurate wherever u8×s8 products accumulate exactly; where
  * VPMADDUBSW sums pairs into int16 (no VNNI), 7-bit weights keep every pair in range and keep
- * the fast u8×s8 kernels (u8 weights ran ViT-B/16 at 1.1–1.2× fp32 on AMX, s8 activations at
- * 0.3×). Per-channel weights in both modes: lower KL to fp32 than per-tensor on both fixtures,
+ * the fast u8×s8 kernels (u8 weights ran ViT-B/16 at 1.0× fp32 on AMX against 3.1× for s8,
+ * s8 activations at 0.23×). Per-channel weights in both modes: lower KL to fp32 than per-tensor on both fixtures,
  * the same speed.
  */
 const PRESETS: Readonly<Record<ResolvedTarget, TargetPreset>> = {
