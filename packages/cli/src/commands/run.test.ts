@@ -89,6 +89,16 @@ describe('vit-opt run', () => {
     },
   );
 
+  it.each([
+    ['an empty path', () => '', /^error: option '-o, --output <dir>' must name a folder$/],
+    ['a file', () => pipelineFile(), /^error: option '-o, --output <dir>': .*pipeline\.yaml exists and is not a folder$/],
+    ['a device', () => '/dev/zero', /^error: option '-o, --output <dir>': \/dev\/zero exists and is not a folder$/],
+  ])('refuses an output that is %s as a usage error, exit 2, before any work', async (_, output, message) => {
+    const { code, stdout, stderr } = await vitOpt('run', pipelineFile(), '-o', output());
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(lines(stderr)[0]).toMatch(message);
+  });
+
   it('--help says what it does and where the format is', async () => {
     const { code, stdout } = await vitOpt('run', '--help');
     expect(code).toBe(0);

@@ -1,4 +1,5 @@
-import { CommanderError } from 'commander';
+import { statSync } from 'node:fs';
+import { CommanderError, type Command } from 'commander';
 import { formatBytes } from '@vit-opt/graph';
 import {
   isPipelineConfigError,
@@ -40,6 +41,7 @@ export const runCommand: CliCommand = {
       .option('--force', 'build and measure every variant again, even unchanged ones', false)
       .option('--json', 'print the run summary as JSON', false)
       .action(async (file: string, options: RunOptions) => {
+        checkOutputFolder(command, options.output);
         const config = await loadConfig(io, file);
         const interrupt = interruptSignal();
         const view = pipelineProgressView(io);
@@ -95,4 +97,19 @@ function printSummary(io: CliIo, summary: PipelineSummary): void {
   lines.push(`report ${r.rendered ? '' : '(unchanged) '}${r.html}`, `       ${r.summary}`);
   lines.push(`done in ${(summary.durationMs / 1000).toFixed(1)} s`);
   io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * The output folder must be a folder or not exist yet: an empty path, a file, a FIFO or a device
+ * is a usage error before any work (the pipeline creates variants/ and report/ inside it).
+ */
+function checkOutputFolder(command: Command, output: string): void {
+  if (output.trim() === '') command.error("error: option '-o, --output <dir>' must name a folder");
+  let stats;
+  try {
+    stats = statSync(output);
+  } catch {
+    return;
+  }
+  if (!stats.isDirectory()) command.error(`error: option '-o, --output <dir>': ${output} exists and is not a folder`);
 }
