@@ -141,6 +141,8 @@ describe('vit-opt prune', () => {
     [['--plan', '{"0":[0,1,2,3]}'], 'at least one must stay'],
     [['--plan', 'nope'], 'is not JSON'],
     [['--heads', 'lots'], "option '--heads <fraction|count>' argument 'lots' is invalid"],
+    [['--heads', '+3'], "option '--heads <fraction|count>' argument '+3' is invalid"],
+    [['--heads', '-0'], "option '--heads <fraction|count>' argument '-0' is invalid"],
     [['--heads', '0.25', '--score', 'ablation'], '--score ablation needs --calib <dir>'],
     [
       ['--heads', '1', '--iterative'],

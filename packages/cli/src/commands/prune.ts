@@ -374,8 +374,9 @@ function reportText(
 
 /** --heads: a share in (0, 1) or a whole count. */
 function headBudget(value: string): HeadBudget {
+  // Plain decimals only, as the other numeric flags take them: no sign, exponent, hex or spaces.
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+  if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value) || !Number.isFinite(n)) {
     throw new InvalidArgumentError(`'${value}' is neither a share in [0, 1) nor a count of heads`);
   }
   if (n < 1) return { fraction: n };
