@@ -74,7 +74,7 @@ export type {
   CalibrationImages,
   ImageFolderFeedsOptions,
 } from './calibration/image-folder-feeds.js';
-export { loadRanges, saveRanges } from './calibration/ranges-file.js';
+export { loadRanges, saveRanges, stageRanges } from './calibration/ranges-file.js';
 export { quantizeStatic, quantizeStaticPass } from './static/quantize-static.js';
 export type { QuantizedActivation, StaticQuantizationReport } from './static/quantize-static.js';
 export type {

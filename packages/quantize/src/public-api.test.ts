@@ -43,6 +43,7 @@ it('exports a deliberate public API', () => {
       "roundHalfToEven",
       "saveRanges",
       "sqnrDb",
+      "stageRanges",
       "summarizeFusion",
       "summarizeReport",
       "targetPreset",

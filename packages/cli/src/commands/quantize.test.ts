@@ -813,6 +813,124 @@ describe('vit-opt quantize refuses a wrong command line with one line and the us
   });
 });
 
+describe('vit-opt quantize refuses an output that is an input or another output, exit 2, before any work', () => {
+  /** A copy of the fixture's folder, so that a refusal can be seen to leave it as it was. */
+  const source = tempDir();
+  for (const name of ['model.onnx', 'config.json', 'preprocessor_config.json']) {
+    writeFileSync(join(source, name), readFileSync(join(fixtureDir('vit-tiny-hf'), name)));
+  }
+  const model = join(source, 'model.onnx');
+  const before = Object.fromEntries(
+    readdirSync(source).map((name) => [name, sha256(join(source, name))]),
+  );
+  const REPORT = ['--calib', CALIB, '--report'];
+
+  it.each<[string, (out: string) => string[], (out: string) => string]>([
+    [
+      '--report the source model',
+      () => ['--mode', 'dynamic', ...REPORT, model],
+      () => `error: --report ${model} is the model, which this run reads; write elsewhere`,
+    ],
+    [
+      '--save-ranges the source model',
+      () => ['--mode', 'static', ...CALIBRATE, '--save-ranges', model],
+      () => `error: --save-ranges ${model} is the model, which this run reads; write elsewhere`,
+    ],
+    [
+      '--report the model’s config.json',
+      () => ['--mode', 'dynamic', ...REPORT, join(source, 'config.json')],
+      () =>
+        `error: --report ${join(source, 'config.json')} is the model's config.json, which this run reads; write elsewhere`,
+    ],
+    [
+      '--save-ranges the model’s preprocessor_config.json',
+      () => [
+        '--mode',
+        'static',
+        ...CALIBRATE,
+        '--save-ranges',
+        join(source, 'preprocessor_config.json'),
+      ],
+      () =>
+        `error: --save-ranges ${join(source, 'preprocessor_config.json')} is the model's preprocessor_config.json, which this run reads; write elsewhere`,
+    ],
+    [
+      '--report the quantized model (-o)',
+      (out) => ['--mode', 'dynamic', ...REPORT, join(out, 'model.onnx')],
+      (out) =>
+        `error: --report ${join(out, 'model.onnx')} is also -o; give each output its own file`,
+    ],
+    [
+      '--save-ranges the quantized model (-o)',
+      (out) => ['--mode', 'static', ...CALIBRATE, '--save-ranges', join(out, 'model.onnx')],
+      (out) =>
+        `error: --save-ranges ${join(out, 'model.onnx')} is also -o; give each output its own file`,
+    ],
+    [
+      '--save-ranges the file of --report',
+      (out) => {
+        const file = join(out, 'ranges.json');
+        return ['--mode', 'static', ...CALIBRATE, '--save-ranges', file, '--report', file];
+      },
+      (out) =>
+        `error: --save-ranges ${join(out, 'ranges.json')} is also --report; give each output its own file`,
+    ],
+    [
+      '--report inside the --calib images',
+      () => ['--mode', 'dynamic', ...REPORT, join(CALIB, 'report.txt')],
+      () =>
+        `error: --report ${join(CALIB, 'report.txt')} is inside --calib ${CALIB}, which this run reads`,
+    ],
+  ])('%s', async (_, args, message) => {
+    const out = tempDir();
+    const { code, stdout, stderr } = await vitOpt(
+      'quantize',
+      model,
+      '-o',
+      join(out, 'model.onnx'),
+      ...args(out),
+    );
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(lines(stderr)).toEqual([
+      message(out),
+      'Usage: vit-opt quantize [options] <model> (see --help)',
+    ]);
+    expect(readdirSync(out)).toEqual([]);
+    expect(
+      Object.fromEntries(readdirSync(source).map((name) => [name, sha256(join(source, name))])),
+    ).toEqual(before);
+    expect(readdirSync(CALIB).filter((name) => name.includes('report'))).toEqual([]);
+  });
+});
+
+describe('vit-opt quantize writes all its outputs or none', () => {
+  it.each([
+    ['--report', ['--mode', 'dynamic', '--calib', CALIB, '--report', '/proc/vit-opt-report.txt']],
+    [
+      '--save-ranges',
+      [
+        '--mode',
+        'static',
+        ...CALIBRATE,
+        '--report',
+        `${OUT}/report.txt`,
+        '--save-ranges',
+        '/proc/vit-opt-ranges.json',
+      ],
+    ],
+  ])(
+    'an unwritable %s: exit 1 with one line, and no model, config files or other output',
+    async (flag, args) => {
+      // refused() checks that the output folder is left empty: no model, config files or report.
+      const { code, stdout, stderr } = await refused(HF, args);
+      expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+      const errors = lines(stderr).filter((line) => !line.startsWith('calibrating '));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^error: .*\/proc\/vit-opt-/);
+    },
+  );
+});
+
 describe('vit-opt quantize and Ctrl-C', () => {
   it('stops calibrating, exits 130 with one line, and writes nothing', async () => {
     const out = tempDir();

@@ -1,12 +1,19 @@
 import { statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { VitOptError, isVitOptError, loadModel, saveModel, writeFileAtomic } from '@vit-opt/graph';
+import {
+  VitOptError,
+  isVitOptError,
+  loadModel,
+  stageFile,
+  stageModel,
+  type StagedFile,
+} from '@vit-opt/graph';
 import {
   QUANTIZATION_TARGETS,
   formatReport,
   quantizeModel,
   readRecipe,
-  saveRanges,
+  stageRanges,
   type QuantizationErrorReport,
   type QuantizeModelOptions,
   type QuantizedModel,
@@ -14,8 +21,16 @@ import {
 import type { PreprocessOverrides } from '@vit-opt/eval/data';
 import type { CliCommand } from '../command.js';
 import { writeJson } from '../output.js';
-import { copyCompanionFiles, isSameFile } from '../paths.js';
-import { interruptSignal, progressReporter, type ProgressReporter } from '../progress.js';
+import { interruptSignal, throwIfInterrupted } from '../interrupt.js';
+import {
+  checkOutputs,
+  commitOutputs,
+  companionInputs,
+  stageAll,
+  type RunPaths,
+} from '../outputs.js';
+import { isSameFile, stageCompanionFiles } from '../paths.js';
+import { progressReporter, type ProgressReporter } from '../progress.js';
 import type { CliIo } from '../io.js';
 import { finiteNumber, positiveInteger, regularExpressions } from './options.js';
 import {
@@ -171,6 +186,7 @@ export const quantizeCommand: CliCommand = {
             `error: --output ${flags.output} is the input model; write the quantized model elsewhere`,
           );
         }
+        checkOutputs(command, quantizePaths(modelPath, flags));
         const interrupt = interruptSignal();
         const progress = calibrationProgress(io);
         try {
@@ -187,16 +203,29 @@ export const quantizeCommand: CliCommand = {
             signal: interrupt.signal,
           });
           progress.close();
-          // Written only now, when all the work succeeded: a failure or Ctrl-C leaves no file.
-          interrupt.signal.throwIfAborted();
-          saveModel(quantized.model, flags.output);
-          const companions = copyCompanionFiles(modelPath, flags.output);
-          if (flags.saveRanges !== undefined && quantized.ranges?.source === 'images') {
-            saveRanges(flags.saveRanges, quantized.ranges.values);
-          }
-          if (flags.report !== undefined && quantized.errorReport !== undefined) {
-            writeFileAtomic(flags.report, reportText(flags.report, quantized.errorReport));
-          }
+          // Written only now, when all the work succeeded, and all together: a failure or Ctrl-C
+          // leaves no file, not even the model when a later output cannot be written.
+          throwIfInterrupted(interrupt.signal);
+          const { ranges, errorReport } = quantized;
+          const { saveRanges, report } = flags;
+          let companions: string[] = [];
+          const staged = stageAll([
+            () => stageModel(quantized.model, flags.output),
+            () => {
+              const copies = stageCompanionFiles(modelPath, flags.output);
+              companions = copies.names;
+              return copies.staged;
+            },
+            (): StagedFile[] =>
+              saveRanges !== undefined && ranges?.source === 'images'
+                ? [stageRanges(saveRanges, ranges.values)]
+                : [],
+            (): StagedFile[] =>
+              report !== undefined && errorReport !== undefined
+                ? [stageFile(report, reportText(report, errorReport))]
+                : [],
+          ]);
+          commitOutputs(staged, interrupt.signal);
           const summary = summarize(modelPath, flags, quantized, companions);
           if (flags.json) writeJson(io, summary);
           else printSummary(io, summary, quantized.errorReport);
@@ -210,6 +239,28 @@ export const quantizeCommand: CliCommand = {
       });
   },
 };
+
+/**
+ * What a quantize run reads and writes, for checkOutputs: no output may be the model, its config
+ * files, the ranges or calibration images it reads, or another output.
+ */
+function quantizePaths(modelPath: string, flags: QuantizeFlags): RunPaths {
+  return {
+    inputs: [
+      { what: 'the model', path: modelPath },
+      ...companionInputs(modelPath, 'the model'),
+      ...(flags.ranges === undefined ? [] : [{ what: '--ranges', path: flags.ranges }]),
+    ],
+    inputFolders: flags.calib === undefined ? [] : [{ what: '--calib', path: flags.calib }],
+    outputs: [
+      { what: '-o', path: flags.output },
+      ...(flags.report === undefined ? [] : [{ what: '--report', path: flags.report }]),
+      ...(flags.saveRanges === undefined
+        ? []
+        : [{ what: '--save-ranges', path: flags.saveRanges }]),
+    ],
+  };
+}
 
 /** The library's options for the mode the flags ask for. */
 function modeOptions(flags: QuantizeFlags): QuantizeModelOptions {

@@ -1,5 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { VitOptError, describeFsError, writeFileAtomic } from '@vit-opt/graph';
+import {
+  VitOptError,
+  describeFsError,
+  stageFile,
+  writeFileAtomic,
+  type StagedFile,
+} from '@vit-opt/graph';
 import type { ActivationRanges, CalibrationMethod, TensorRange } from './activation-ranges.js';
 
 const FORMAT = 'vit-opt.activation-ranges';
@@ -8,6 +14,18 @@ const METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy'
 
 /** Writes the ranges as versioned JSON; a reader never sees a half-written file. */
 export function saveRanges(path: string, ranges: ActivationRanges): void {
+  writeFileAtomic(path, rangesFileText(ranges));
+}
+
+/**
+ * saveRanges staged: the file is written beside `path` and takes its name only on commit, so that
+ * a command can commit it together with its other outputs, or discard it.
+ */
+export function stageRanges(path: string, ranges: ActivationRanges): StagedFile {
+  return stageFile(path, rangesFileText(ranges));
+}
+
+function rangesFileText(ranges: ActivationRanges): string {
   const document = {
     format: FORMAT,
     version: VERSION,
@@ -16,7 +34,7 @@ export function saveRanges(path: string, ranges: ActivationRanges): void {
     settings: ranges.settings,
     tensors: ranges.tensors,
   };
-  writeFileAtomic(path, `${JSON.stringify(document, null, 1)}\n`);
+  return `${JSON.stringify(document, null, 1)}\n`;
 }
 
 /** Reads a ranges file saveRanges wrote; anything else is refused with one line naming the file. */
