@@ -931,6 +931,35 @@ describe('vit-opt quantize writes all its outputs or none', () => {
   );
 });
 
+describe('vit-opt quantize says which calibration images it skipped', () => {
+  it('one note line: how many could not be read, and the first with why', async () => {
+    const calib = join(tempDir(), 'calib');
+    mkdirSync(join(calib, 'Bag'), { recursive: true });
+    for (const name of readdirSync(join(CALIB, 'Bag')).slice(0, 2)) {
+      writeFileSync(join(calib, 'Bag', name), readFileSync(join(CALIB, 'Bag', name)));
+    }
+    writeFileSync(join(calib, 'Bag', 'broken.png'), 'not a png');
+    const output = join(tempDir(), 'model.onnx');
+    const args = ['quantize', HF, '-o', output, '--mode', 'static', '--calib', calib];
+    const { code, stderr } = await vitOpt(...args);
+    expect(code).toBe(0);
+    expect(lines(stderr).filter((line) => line.startsWith('note:'))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^note: calibration skipped 1 image it could not read, the first ${join(calib, 'Bag', 'broken.png')} \\(cannot decode image: .*\\)$`,
+        ),
+      ),
+    ]);
+  });
+
+  it('none when every image was read', async () => {
+    const output = join(tempDir(), 'model.onnx');
+    const { code, stderr } = await vitOpt('quantize', HF, '-o', output, '--mode', 'static', ...CALIBRATE);
+    expect(code).toBe(0);
+    expect(stderr).not.toContain('note:');
+  });
+});
+
 describe('vit-opt quantize and Ctrl-C', () => {
   it('stops calibrating, exits 130 with one line, and writes nothing', async () => {
     const out = tempDir();

@@ -226,6 +226,14 @@ export const quantizeCommand: CliCommand = {
                 : [],
           ]);
           commitOutputs(staged, interrupt.signal);
+          const skipped = ranges?.skippedImages;
+          if (skipped !== undefined && skipped.count > 0) {
+            const first = skipped.first;
+            io.stderr.write(
+              `note: calibration skipped ${skipped.count} image${skipped.count === 1 ? '' : 's'} ` +
+                `it could not read${first === undefined ? '' : `, the first ${first.path} (${first.reason})`}\n`,
+            );
+          }
           const summary = summarize(modelPath, flags, quantized, companions);
           if (flags.json) writeJson(io, summary);
           else printSummary(io, summary, quantized.errorReport);

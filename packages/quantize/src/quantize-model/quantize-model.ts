@@ -10,7 +10,7 @@ import type { PreprocessConfig, PreprocessOverrides } from '@vit-opt/eval/data';
 import type { ActivationRanges } from '../calibration/activation-ranges.js';
 import { calibrate } from '../calibration/calibrate.js';
 import type { CalibrationOptions } from '../calibration/calibration-options.js';
-import { imageFolderFeeds } from '../calibration/image-folder-feeds.js';
+import { imageFolderFeeds, type SkippedImages } from '../calibration/image-folder-feeds.js';
 import { loadRanges } from '../calibration/ranges-file.js';
 import { fuseTransformerPass, type TransformerFusionOptions } from '../fusion/fuse-transformer.js';
 import { assertNotQuantized, assertOpset } from '../model-checks.js';
@@ -132,6 +132,8 @@ export interface UsedRanges {
   readonly source: 'images' | 'ranges-file' | 'given';
   /** The image folder or ranges file; null for ranges given as values. */
   readonly path: string | null;
+  /** Calibrated on images: those skipped because they could not be read or decoded. */
+  readonly skippedImages?: SkippedImages;
 }
 
 export interface QuantizedModel {
@@ -284,5 +286,5 @@ async function staticRanges(
       }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  return { values, source: 'images', path: images.folder };
+  return { values, source: 'images', path: images.folder, skippedImages: feeds.skipped };
 }
