@@ -143,6 +143,8 @@ describe('vit-opt prune', () => {
     [['--heads', 'lots'], "option '--heads <fraction|count>' argument 'lots' is invalid"],
     [['--heads', '+3'], "option '--heads <fraction|count>' argument '+3' is invalid"],
     [['--heads', '-0'], "option '--heads <fraction|count>' argument '-0' is invalid"],
+    [['--heads', '1', '--report', tmpdir()], 'is a directory, not a file to write'],
+    [['--heads', '1', '--report', '/dev/zero'], 'not a file to write'],
     [['--heads', '0.25', '--score', 'ablation'], '--score ablation needs --calib <dir>'],
     [
       ['--heads', '1', '--iterative'],

@@ -31,6 +31,7 @@ import {
   type PruneMlpResult,
 } from '@vit-opt/prune';
 import { findImagePreprocessing, imageFolderFeeds } from '@vit-opt/quantize';
+import { checkOutputs, companionInputs } from '../outputs.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
@@ -131,6 +132,13 @@ export const pruneCommand: CliCommand = {
     for (const option of preprocessOptions('Preprocessing of the --calib images:'))
       command.addOption(option);
     command.action(async (modelPath: string, flags: PruneFlags) => {
+      checkOutputs(command, {
+        inputs: [{ what: 'the model', path: modelPath }, ...companionInputs(modelPath, 'the model')],
+        outputs: [
+          { what: '--output', path: flags.output },
+          ...(flags.report === undefined ? [] : [{ what: '--report', path: flags.report }]),
+        ],
+      });
       if (flags.heads !== undefined && flags.plan !== undefined) {
         command.error('error: give either --heads or --plan');
       }
