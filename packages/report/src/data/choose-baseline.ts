@@ -32,7 +32,7 @@ export function chooseBaseline(variants: readonly Variant[], requested?: string)
         { subject: 'baseline' },
       );
     }
-    return first(variants, match, 'chosen with --baseline');
+    return first(variants, match, 'as asked (vit-opt report --baseline, or the pipeline’s baseline variant)');
   }
   const named = mostNamedBaseline(variants);
   if (named !== undefined) {
