@@ -4,7 +4,7 @@ import { wilsonInterval95 } from '../stats/wilson-interval.js';
 import type { ChartSpec } from './chart-spec.js';
 import { errorBarsPlugin } from './plugins/error-bars.js';
 import { valueLabelsPlugin } from './plugins/value-labels.js';
-import { axis, headings, legend, variantColor, variantLegendItems } from './style.js';
+import { axis, headings, variantColor, variantLegend } from './style.js';
 import { evaluatedImageCount, top1Of } from './variant-figures.js';
 
 /**
@@ -54,17 +54,10 @@ export function accuracyChart(data: ReportData): ChartSpec | null {
             title,
             `${n} images; whiskers: 95% Wilson interval of each variant's accuracy; the axis starts at ${min}%`,
           ),
-          legend: {
-            ...legend(),
-            labels: {
-              ...legend().labels,
-              generateLabels: () =>
-                variantLegendItems(
-                  data,
-                  rows.map((r) => r.variant),
-                ),
-            },
-          },
+          legend: variantLegend(
+            data,
+            rows.map((r) => r.variant),
+          ),
           tooltip: { enabled: false },
         },
         scales: {

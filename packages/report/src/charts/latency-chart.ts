@@ -3,7 +3,7 @@ import { formatMs } from '../format/format.js';
 import type { ChartSpec } from './chart-spec.js';
 import { errorBarsPlugin } from './plugins/error-bars.js';
 import { valueLabelsPlugin } from './plugins/value-labels.js';
-import { axis, headings, legend, variantColor, variantLegendItems } from './style.js';
+import { axis, headings, variantColor, variantLegend } from './style.js';
 import { describeBenchConfig, headlineMeasurement } from './variant-figures.js';
 
 /** Median latency bars with whiskers up to p90, in the report's bench configuration. */
@@ -41,17 +41,10 @@ export function latencyChart(data: ReportData): ChartSpec | null {
         layout: { padding: { top: 8, right: 16 } },
         plugins: {
           ...headings(title, 'bars: median (p50); whiskers: up to p90; lower is better'),
-          legend: {
-            ...legend(),
-            labels: {
-              ...legend().labels,
-              generateLabels: () =>
-                variantLegendItems(
-                  data,
-                  rows.map((r) => r.variant),
-                ),
-            },
-          },
+          legend: variantLegend(
+            data,
+            rows.map((r) => r.variant),
+          ),
           tooltip: { enabled: false },
         },
         scales: {

@@ -2,7 +2,7 @@ import type { ReportData } from '../data/report-data.js';
 import { byteScale, formatBytes, formatChange } from '../format/format.js';
 import type { ChartSpec } from './chart-spec.js';
 import { valueLabelsPlugin } from './plugins/value-labels.js';
-import { axis, headings, legend, variantColor, variantLegendItems } from './style.js';
+import { axis, headings, variantColor, variantLegend } from './style.js';
 
 /** Bars of each variant's file size (the .onnx and its external data), changes beside them. */
 export function sizeChart(data: ReportData): ChartSpec {
@@ -34,13 +34,7 @@ export function sizeChart(data: ReportData): ChartSpec {
             title,
             '.onnx file plus external data; change against the baseline in parentheses; smaller is better',
           ),
-          legend: {
-            ...legend(),
-            labels: {
-              ...legend().labels,
-              generateLabels: () => variantLegendItems(data, variants),
-            },
-          },
+          legend: variantLegend(data, variants),
           tooltip: { enabled: false },
         },
         scales: {

@@ -82,3 +82,11 @@ export function variantLegendItems(data: ReportData, variants: readonly Variant[
     hidden: false,
   }));
 }
+
+/** A legend at the top with one entry per variant, in its colour (the bar charts' legend). */
+export function variantLegend(data: ReportData, variants: readonly Variant[]) {
+  return {
+    ...legend(),
+    labels: { ...legend().labels, generateLabels: () => variantLegendItems(data, variants) },
+  };
+}
