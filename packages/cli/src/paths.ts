@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stageFile, writeFileAtomic, type StagedFile } from '@vit-opt/graph';
-import { canonicalPath } from './outputs.js';
+import { canonicalPath, type RunPath } from './outputs.js';
 
 /** Whether two paths name the same file (through symlinks and `.`/`..`), existing or not. */
 export function isSameFile(a: string, b: string): boolean {
@@ -42,6 +42,17 @@ export function stageCompanionFiles(
     throw error;
   }
   return { names: copies.map((copy) => copy.name), staged };
+}
+
+/**
+ * The config files stageCompanionFiles will write beside the output, as outputs for checkOutputs:
+ * another output of the run (a --report named config.json in the output's folder) must not be one.
+ */
+export function companionOutputs(modelPath: string, outputPath: string): RunPath[] {
+  return companionCopies(modelPath, outputPath).map(({ name, target }) => ({
+    what: `the copy of the model's ${name}`,
+    path: target,
+  }));
 }
 
 function companionCopies(modelPath: string, outputPath: string) {

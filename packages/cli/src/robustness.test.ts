@@ -256,6 +256,63 @@ describe('broken models are refused as such, in one line', () => {
   });
 });
 
+describe('a model onnxruntime cannot load does not come out of quantize as a success', () => {
+  it('an opset onnxruntime does not know (structurally valid): one line blaming the input, no file', async () => {
+    const model = loadModel(FIXTURE);
+    model.opsetImports.set('', 10000);
+    const path = join(tempDir(), 'opset-10000.onnx');
+    saveModel(model, path);
+    const out = tempDir();
+    const result = await vitOpt(['quantize', path, '--mode', 'dynamic', '-o', join(out, 'q.onnx')]);
+    expect(result.code).toBe(1);
+    expect(oneLine(result)).toMatch(
+      /^error: .*opset-10000\.onnx: onnxruntime cannot load this model: .*\(--no-runtime-check quantizes it anyway\)$/,
+    );
+    expect(filesIn(out)).toEqual([]);
+  });
+});
+
+describe('all outputs of one command are committed together, or none', () => {
+  it('quantize --report <the config.json the run copies beside -o> is refused before anything runs', async () => {
+    const out = tempDir();
+    const report = join(out, 'config.json');
+    const result = await vitOpt([
+      'quantize',
+      FIXTURE,
+      '--mode',
+      'dynamic',
+      '-o',
+      join(out, 'q.onnx'),
+      '--report',
+      report,
+      '--calib',
+      DATA,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `--report ${report} is also the copy of the model's config.json; give each output its own file`,
+    );
+    expect(filesIn(out)).toEqual([]);
+  });
+
+  it('prune --report that cannot be written leaves no model and no config files', async () => {
+    const out = tempDir();
+    const result = await vitOpt([
+      'prune',
+      FIXTURE,
+      '--heads',
+      '1',
+      '-o',
+      join(out, 'p.onnx'),
+      '--report',
+      '/proc/vit-opt-report.txt',
+    ]);
+    expect(result.code).not.toBe(0);
+    oneLine(result);
+    expect(filesIn(out)).toEqual([]);
+  });
+});
+
 describe('SIGINT and SIGTERM', () => {
   it.each([
     ['SIGINT', 130, 'interrupted (Ctrl-C): no results written'],

@@ -4,9 +4,10 @@ import {
   VitOptError,
   isVitOptError,
   loadModel,
-  saveModel,
-  writeFileAtomic,
+  stageFile,
+  stageModel,
   type Model,
+  type StagedFile,
 } from '@vit-opt/graph';
 import { createTensorProbe } from '@vit-opt/eval';
 import type { PreprocessOverrides } from '@vit-opt/eval/data';
@@ -31,12 +32,17 @@ import {
   type PruneMlpResult,
 } from '@vit-opt/prune';
 import { findImagePreprocessing, imageFolderFeeds } from '@vit-opt/quantize';
-import { checkOutputs, companionInputs } from '../outputs.js';
+import { checkOutputs, commitOutputs, companionInputs, stageAll } from '../outputs.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
-import { copyCompanionFiles, isSameFile } from '../paths.js';
-import { interruptSignal, progressReporter, type ProgressReporter } from '../progress.js';
+import { companionOutputs, isSameFile, stageCompanionFiles } from '../paths.js';
+import {
+  interruptSignal,
+  progressReporter,
+  throwIfInterrupted,
+  type ProgressReporter,
+} from '../progress.js';
 import { positiveInteger } from './options.js';
 import {
   missingPreprocessing,
@@ -133,9 +139,13 @@ export const pruneCommand: CliCommand = {
       command.addOption(option);
     command.action(async (modelPath: string, flags: PruneFlags) => {
       checkOutputs(command, {
-        inputs: [{ what: 'the model', path: modelPath }, ...companionInputs(modelPath, 'the model')],
+        inputs: [
+          { what: 'the model', path: modelPath },
+          ...companionInputs(modelPath, 'the model'),
+        ],
         outputs: [
           { what: '--output', path: flags.output },
+          ...companionOutputs(modelPath, flags.output),
           ...(flags.report === undefined ? [] : [{ what: '--report', path: flags.report }]),
         ],
       });
@@ -229,13 +239,20 @@ export const pruneCommand: CliCommand = {
             signal: interrupt.signal,
           });
         }
-        // Written only now, when all the work succeeded: a failure or Ctrl-C leaves no file.
-        interrupt.signal.throwIfAborted();
-        saveModel(model, flags.output);
-        copyCompanionFiles(modelPath, flags.output);
-        const summary = summarize(modelPath, flags, result, plan ?? {}, mlp);
-        if (flags.report !== undefined)
-          writeFileAtomic(flags.report, reportText(flags.report, summary, scores));
+        // Written only now, when all the work succeeded, and all together: a failure or Ctrl-C
+        // leaves no file, not even the model when the report cannot be written.
+        throwIfInterrupted(interrupt.signal);
+        const stagedModel = stageModel(model, flags.output);
+        const outputSizeBytes = statSync(stagedModel.temporaryPath).size;
+        const summary = summarize(modelPath, flags, outputSizeBytes, result, plan ?? {}, mlp);
+        const { report } = flags;
+        const staged = stageAll([
+          () => stagedModel,
+          () => stageCompanionFiles(modelPath, flags.output).staged,
+          (): StagedFile[] =>
+            report === undefined ? [] : [stageFile(report, reportText(report, summary, scores))],
+        ]);
+        commitOutputs(staged, interrupt.signal);
         if (flags.json) writeJson(io, summary);
         else printSummary(io, summary);
       } catch (error) {
@@ -292,6 +309,7 @@ interface PruneSummary {
 function summarize(
   modelPath: string,
   flags: PruneFlags,
+  outputSizeBytes: number,
   result: PruneHeadsResult,
   plan: HeadPlan,
   mlp: PruneMlpResult | undefined,
@@ -300,7 +318,7 @@ function summarize(
     input: modelPath,
     output: flags.output,
     inputSizeBytes: statSync(modelPath).size,
-    outputSizeBytes: statSync(flags.output).size,
+    outputSizeBytes,
     headsBefore: result.headsBefore,
     headsAfter: result.headsAfter,
     scoring: flags.heads === undefined ? null : flags.score,

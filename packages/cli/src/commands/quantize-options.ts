@@ -18,6 +18,8 @@ import { givenPreprocessFlag, type PreprocessFlags } from './preprocess-options.
 export interface QuantizeFlags extends PreprocessFlags {
   output: string;
   mode: RecipeMode;
+  /** Check that onnxruntime loads the quantized model before writing it (--no-runtime-check: off). */
+  runtimeCheck: boolean;
   calib?: string;
   ranges?: string;
   saveRanges?: string;

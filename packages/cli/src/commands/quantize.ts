@@ -29,7 +29,8 @@ import {
   stageAll,
   type RunPaths,
 } from '../outputs.js';
-import { isSameFile, stageCompanionFiles } from '../paths.js';
+import { companionOutputs, isSameFile, stageCompanionFiles } from '../paths.js';
+import { checkLoadsInOnnxRuntime } from '../runtime-check.js';
 import { progressReporter, type ProgressReporter } from '../progress.js';
 import type { CliIo } from '../io.js';
 import { finiteNumber, positiveInteger, regularExpressions } from './options.js';
@@ -71,6 +72,10 @@ export const quantizeCommand: CliCommand = {
         new Option('--mode <mode>', 'what to quantize to').choices(MODES).makeOptionMandatory(),
       )
       .option('--json', 'print the summary as JSON', false)
+      .option(
+        '--no-runtime-check',
+        'do not check that onnxruntime loads the result (for models of operators it does not have)',
+      )
       .optionsGroup('Images and the error report (any mode):')
       .option(
         '--calib <dir>',
@@ -209,8 +214,20 @@ export const quantizeCommand: CliCommand = {
           const { ranges, errorReport } = quantized;
           const { saveRanges, report } = flags;
           let companions: string[] = [];
+          const stagedModel = stageModel(quantized.model, flags.output);
+          if (flags.runtimeCheck) {
+            try {
+              await checkLoadsInOnnxRuntime(modelPath, stagedModel, {
+                what: 'the quantized model',
+                optOut: '--no-runtime-check quantizes it anyway',
+              });
+            } catch (error) {
+              stagedModel.discard();
+              throw error;
+            }
+          }
           const staged = stageAll([
-            () => stageModel(quantized.model, flags.output),
+            () => stagedModel,
             () => {
               const copies = stageCompanionFiles(modelPath, flags.output);
               companions = copies.names;
@@ -262,6 +279,7 @@ function quantizePaths(modelPath: string, flags: QuantizeFlags): RunPaths {
     inputFolders: flags.calib === undefined ? [] : [{ what: '--calib', path: flags.calib }],
     outputs: [
       { what: '-o', path: flags.output },
+      ...companionOutputs(modelPath, flags.output),
       ...(flags.report === undefined ? [] : [{ what: '--report', path: flags.report }]),
       ...(flags.saveRanges === undefined
         ? []

@@ -1,6 +1,5 @@
 import { statSync } from 'node:fs';
 import {
-  VitOptError,
   formatBytes,
   loadModel,
   simplify,
@@ -15,7 +14,8 @@ import { interruptSignal, throwIfInterrupted } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
 import { checkOutputs, commitOutputs, companionInputs } from '../outputs.js';
-import { isSameFile, stageCompanionFiles } from '../paths.js';
+import { companionOutputs, isSameFile, stageCompanionFiles } from '../paths.js';
+import { checkLoadsInOnnxRuntime } from '../runtime-check.js';
 
 interface SimplifyOptions {
   output: string;
@@ -71,7 +71,10 @@ export const simplifyCommand: CliCommand = {
             ...(replacing ? [] : [{ what: 'the model', path: modelPath }]),
             ...companionInputs(modelPath, 'the model'),
           ],
-          outputs: [{ what: '--output', path: options.output }],
+          outputs: [
+            { what: '--output', path: options.output },
+            ...companionOutputs(modelPath, options.output),
+          ],
         });
         const interrupt = interruptSignal();
         try {
@@ -92,10 +95,11 @@ export const simplifyCommand: CliCommand = {
           const staged: StagedFile[] = [stagedModel];
           let copied: string[] = [];
           try {
-            // Only an inline model is checked: a staged model with a side file names it by the
-            // name it takes on commit, which onnxruntime would not find yet.
-            if (options.runtimeCheck && stagedModel.dataLocation === undefined) {
-              await checkLoadsInOnnxRuntime(modelPath, stagedModel.temporaryPath);
+            if (options.runtimeCheck) {
+              await checkLoadsInOnnxRuntime(modelPath, stagedModel, {
+                what: 'the simplified model',
+                optOut: '--no-runtime-check simplifies it anyway',
+              });
             }
             const companions = stageCompanionFiles(modelPath, options.output);
             staged.push(...companions.staged);
@@ -133,28 +137,6 @@ function externalDataFiles(model: Model): string[] {
     }
   }
   return [...paths];
-}
-
-/**
- * A success must be a model onnxruntime loads. When the simplified model does not, the input
- * usually did not either (an operator or shape the structural checks cannot see): that is the
- * input's fault, one line naming it. If the input loads, simplify broke it: a bug in vit-opt.
- */
-async function checkLoadsInOnnxRuntime(modelPath: string, simplifiedPath: string): Promise<void> {
-  const { onnxRuntimeLoadProblem } = await import('@vit-opt/eval');
-  const problem = await onnxRuntimeLoadProblem(simplifiedPath);
-  if (problem === undefined) return;
-  const inputProblem = await onnxRuntimeLoadProblem(modelPath);
-  if (inputProblem !== undefined) {
-    throw new VitOptError(
-      'UNSUPPORTED',
-      `onnxruntime cannot load this model: ${inputProblem} (--no-runtime-check simplifies it anyway)`,
-      { subject: modelPath },
-    );
-  }
-  throw new Error(
-    `the simplified model does not load in onnxruntime, though the input does: ${problem}`,
-  );
 }
 
 /** onnxruntime-node loads only when folding, so `inspect` and `simplify --no-fold` stay light. */
