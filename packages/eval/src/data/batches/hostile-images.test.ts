@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pngClaiming } from '../../testing/png-claiming.js';
 import type { PreprocessConfig } from '../preprocess/config.js';
 import { imageBatches, type ImageBatch, type ImageBatchOptions } from './image-batches.js';
 
@@ -15,38 +15,6 @@ const CONFIG: PreprocessConfig = {
   rescaleFactor: 1 / 255,
   normalize: null,
 };
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const out = Buffer.alloc(body.length + 8);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), body.length + 4);
-  return out;
-}
-
-/** A valid PNG header claiming width × height gray pixels, with a few bytes of data: a bomb. */
-function bombPng(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 0, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(width + 1))),
-    chunk('IEND', new Uint8Array(0)),
-  ]);
-}
 
 let root: string;
 const path = (name: string) => join(root, name);
@@ -62,8 +30,8 @@ beforeAll(async () => {
   symlinkSync('missing.png', path('dangling.png'));
   symlinkSync('loop-b.png', path('loop-a.png'));
   symlinkSync('loop-a.png', path('loop-b.png'));
-  writeFileSync(path('bomb.png'), bombPng(100_000, 100_000));
-  writeFileSync(path('wide.png'), bombPng(5000, 1));
+  writeFileSync(path('bomb.png'), pngClaiming(100_000, 100_000));
+  writeFileSync(path('wide.png'), pngClaiming(5000, 1));
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
