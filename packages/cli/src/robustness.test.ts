@@ -349,6 +349,16 @@ describe('SIGINT and SIGTERM', () => {
     expect(filesIn(out)).toEqual([]);
   });
 
+  it('quantize --mode dynamic (synchronous passes) stops on Ctrl-C: exit 130, nothing written', async () => {
+    const out = tempDir();
+    const pending = vitOpt(['quantize', FIXTURE, '--mode', 'dynamic', '-o', join(out, 'q.onnx')]);
+    setImmediate(() => process.emit('SIGINT'));
+    const result = await pending;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toBe('interrupted (Ctrl-C): no results written\n');
+    expect(filesIn(out)).toEqual([]);
+  });
+
   it('the temp files a killed run left are removed by the next run writing the same output', async () => {
     const out = tempDir();
     const stale = [
