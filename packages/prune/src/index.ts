@@ -31,3 +31,6 @@ export { HEAD_SCORINGS, scoreHeads } from './score-heads.js';
 export type { HeadImportance, HeadScoring, ScoreHeadsOptions } from './score-heads.js';
 export { selectHeads } from './select-heads.js';
 export type { HeadBudget } from './select-heads.js';
+export { vitMultiplyAdds } from './multiply-adds.js';
+export { resizeInput } from './resize-input.js';
+export type { ResizeInputOptions, ResizeInputResult } from './resize-input.js';

@@ -17,11 +17,13 @@ it('exports a deliberate public API', () => {
       "pruneHeads",
       "pruneMlp",
       "readPruneRecipe",
+      "resizeInput",
       "resolveHeadPlan",
       "scoreHeads",
       "scoreNeurons",
       "selectHeads",
       "selectNeurons",
+      "vitMultiplyAdds",
     ]
   `);
 });
