@@ -3,6 +3,8 @@ export type { AttentionMatch, AttentionStyle } from './attention-blocks.js';
 export { headCluesOfSplitReshape, headDimOfScale, resolveHeadLayout } from './attention-heads.js';
 export type { HeadClues, HeadLayout } from './attention-heads.js';
 export { findClassifier } from './classifier.js';
+export { convMatchOf, matchConv } from './conv-layer.js';
+export type { ConvMatch } from './conv-layer.js';
 export {
   constantTensorOf,
   dataUses,
@@ -20,7 +22,7 @@ export {
 export type { CheckedNode } from './graph-walk.js';
 export { layerNormBefore, matchLayerNorm } from './layer-norm.js';
 export type { LayerNormMatch } from './layer-norm.js';
-export { linearMatchOf, linearProducing } from './linear-layer.js';
+export { linearMatchOf, linearProducing, matchLinear } from './linear-layer.js';
 export type { LinearMatch } from './linear-layer.js';
 export { findMlpBlocks } from './mlp-blocks.js';
 export type { MlpMatch } from './mlp-blocks.js';

@@ -26,7 +26,7 @@ export function findMlpBlocks(
   const blocks: MlpMatch[] = [];
   for (const node of graph.nodes) {
     const fc2 = claimed.has(node) ? undefined : linearMatchOf(node);
-    const fc1 = fc2 === undefined ? undefined : linearBehindActivation(fc2.node.inputs[0]);
+    const fc1 = fc2 === undefined ? undefined : linearBehindActivation(fc2.input);
     if (fc2 === undefined || fc1 === undefined || claimed.has(fc1.node)) continue;
     if (fc1.outFeatures === fc2.inFeatures) blocks.push({ fc1, fc2 });
   }

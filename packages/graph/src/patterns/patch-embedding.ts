@@ -1,6 +1,7 @@
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
+import { convMatchOf, type ConvMatch } from './conv-layer.js';
 import { constantTensorOf, dataUses, isOp, sourceOf, splitConstantOperand } from './graph-walk.js';
 
 /** The Conv that cuts the image into patches and projects each one to the hidden size. */
@@ -34,30 +35,29 @@ export function findPatchEmbedding(
   graph: Graph,
 ): { node: Node; embedding: PatchEmbedding } | undefined {
   for (const node of graph.nodes) {
-    const embedding = isOp(node, 'Conv') ? describePatchConv(node) : undefined;
+    const conv = convMatchOf(node);
+    const embedding = conv === undefined ? undefined : describePatchConv(conv);
     if (embedding !== undefined) return { node, embedding };
   }
   return undefined;
 }
 
-function describePatchConv(conv: Node): PatchEmbedding | undefined {
-  const weightValue = conv.inputs[1];
-  const weight = constantTensorOf(weightValue);
-  if (weightValue === undefined || weight?.dims.length !== 4 || conv.int('group', 1) !== 1)
-    return undefined;
-  const [hiddenSize, inChannels, kh, kw] = weight.dims as [number, number, number, number];
+function describePatchConv(match: ConvMatch): PatchEmbedding | undefined {
+  const { node: conv, weightTensor } = match;
+  if (weightTensor.dims.length !== 4 || conv.int('group', 1) !== 1) return undefined;
+  const [hiddenSize, inChannels, kh, kw] = weightTensor.dims as [number, number, number, number];
   const kernelShape = conv.ints('kernel_shape') ?? [kh, kw];
   const strides = conv.ints('strides') ?? [1, 1];
   const nonOverlapping =
     kernelShape.length === 2 && kernelShape.every((k, i) => k > 1 && k === strides[i]);
   if (!nonOverlapping) return undefined;
-  const imageSize = staticImageSize(conv.inputs[0]);
+  const imageSize = staticImageSize(match.input);
   const pads = conv.ints('pads') ?? [0, 0, 0, 0];
   const patchesAlong = (size: number, axis: number): number =>
     Math.floor((size + pads[axis]! + pads[axis + 2]! - kernelShape[axis]!) / strides[axis]!) + 1;
   return {
     node: conv.name,
-    weight: weightValue.name,
+    weight: match.weight.name,
     inChannels,
     hiddenSize,
     kernelShape,
