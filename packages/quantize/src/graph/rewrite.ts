@@ -1,5 +1,5 @@
 import { constantTensorOf, DataType, Tensor, type Graph, type Model, type Node, type Value } from '@vit-opt/graph';
-import { type WeightedMatMul } from './weighted-nodes.js';
+import { gemmAddend, type WeightedMatMul } from './weighted-nodes.js';
 
 /**
  * Replaces a single-output node by nodes that compute the same value: `emit` inserts them before
@@ -23,7 +23,7 @@ export function replaceSingleOutputNode(node: Node, emit: () => Value): Value {
 /**
  * Adds a Gemm's C (times beta) after the MatMul that replaces it: Add(product, C), the constant
  * second, which is the order onnxruntime's bias fusions look for. Returns the sum, or the product
- * when the Gemm has no C.
+ * when the node adds no C of its own (a MatMul's bias Add stays where it is).
  */
 export function addGemmBias(
   graph: Graph,
@@ -31,15 +31,16 @@ export function addGemmBias(
   product: Value,
   before: Node,
 ): Value {
-  if (match.bias === undefined) return product;
-  let bias = match.bias.value;
-  if (match.bias.beta !== 1) {
+  const c = gemmAddend(match.linear);
+  if (c === undefined) return product;
+  const { beta } = match.linear;
+  let bias = c;
+  if (beta !== 1) {
     // The finder admits beta ≠ 1 only for a constant C.
-    const c = constantTensorOf(bias)!;
-    const scaled = c.float32().map((v) => v * match.bias!.beta);
+    const data = constantTensorOf(c)!;
     bias = graph.addInitializer(
-      Tensor.fromArray({ dtype: DataType.FLOAT, dims: c.dims }, scaled),
-      `${bias.name}_beta`,
+      Tensor.fromArray({ dtype: DataType.FLOAT, dims: data.dims }, data.float32().map((v) => v * beta)),
+      `${c.name}_beta`,
     );
   }
   const add = graph.addNode(

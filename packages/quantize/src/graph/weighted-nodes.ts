@@ -2,7 +2,10 @@ import {
   constantTensorOf,
   DataType,
   dataTypeName,
+  matchConv,
+  matchLinear,
   Tensor,
+  type LinearMatch,
   type Model,
   type Node,
   type Value,
@@ -18,12 +21,10 @@ export interface SkippedNode {
 }
 
 /**
- * A MatMul, or a Gemm that is one, whose B is a constant float32 2-D weight: `A[…, K] × W[K, N]`.
- * For a Gemm, `transposed` says W is stored [N, K] (transB=1), `alpha` scales it and `bias` is C
- * (times beta), added after.
+ * What every node whose weight a mode quantizes has: the node, the activation it reads, its weight
+ * input and that weight's data.
  */
-export interface WeightedMatMul {
-  readonly kind: 'matmul';
+export interface WeightedNodeBase {
   readonly node: Node;
   readonly activation: Value;
   /**
@@ -33,21 +34,22 @@ export interface WeightedMatMul {
    */
   readonly weightValue: Value;
   readonly weight: Tensor;
-  readonly k: number;
-  readonly n: number;
-  readonly transposed: boolean;
-  readonly alpha: number;
-  readonly bias: { readonly value: Value; readonly beta: number } | undefined;
 }
 
-/** A Conv with a constant float32 weight [M, C/group, k…] and a constant bias, if any. */
-export interface WeightedConv {
+/**
+ * A MatMul or Gemm with a constant float32 2-D weight (graph's Linear layer, whose `linear` says
+ * how the node reads it: transB, alpha, beta, C or the bias Add), read as `A[…, K] × W[K, N]`.
+ */
+export interface WeightedMatMul extends WeightedNodeBase {
+  readonly kind: 'matmul';
+  readonly linear: LinearMatch;
+  readonly k: number;
+  readonly n: number;
+}
+
+/** A Conv with a constant float32 weight [M, C/group, k…] and a constant float32 bias, if any. */
+export interface WeightedConv extends WeightedNodeBase {
   readonly kind: 'conv';
-  readonly node: Node;
-  readonly activation: Value;
-  /** The node's weight input, possibly a copy of a constant (as in WeightedMatMul). */
-  readonly weightValue: Value;
-  readonly weight: Tensor;
   readonly biasValue: Value | undefined;
   /** The bias as [M, 1, …], to add to the NCHW output. */
   readonly bias: Tensor | undefined;
@@ -77,7 +79,7 @@ export function findWeightedNodes(model: Model, selection: NodeSelection): Weigh
       skip(deselected);
       continue;
     }
-    const match = node.opType === 'Conv' ? matchConv(node) : matchMatMul(node);
+    const match = node.opType === 'Conv' ? matchConvolution(node) : matchMatMul(node);
     if (typeof match === 'string') {
       skip(match);
       continue;
@@ -109,12 +111,7 @@ export function deselectionReason(node: Node, selection: NodeSelection): string 
  * A com.microsoft Attention (made by fuseTransformer) with a constant packed q/k/v weight
  * [D, 3·W] and bias [3·W], and no mask or past state: what QAttention computes.
  */
-export interface WeightedAttention {
-  readonly node: Node;
-  readonly activation: Value;
-  /** The node's weight input, possibly a copy of a constant (as in WeightedMatMul). */
-  readonly weightValue: Value;
-  readonly weight: Tensor;
+export interface WeightedAttention extends WeightedNodeBase {
   readonly bias: Value;
 }
 
@@ -168,59 +165,40 @@ export function describeSelection(selection: NodeSelection): string {
 
 /** Either the match, or why the node does not qualify. */
 function matchMatMul(node: Node): WeightedMatMul | string {
-  const activation = node.inputs[0];
-  const weightValue = node.inputs[1];
-  if (activation === undefined || weightValue === undefined) return 'an input is missing';
-  const weight = constantTensorOf(weightValue);
-  if (weight === undefined) return 'its weight (input B) is computed at run time, not a constant';
-  const problem = weightProblem(weight, 2) ?? activationProblem(activation);
+  const linear = matchLinear(node);
+  if (typeof linear === 'string') return linear;
+  const problem = weightProblem(linear.weightTensor, undefined) ?? activationProblem(linear.input);
   if (problem !== undefined) return problem;
-  if (node.opType === 'MatMul') {
-    const [k, n] = weight.dims as [number, number];
-    return {
-      kind: 'matmul',
-      node,
-      activation,
-      weightValue,
-      weight,
-      k,
-      n,
-      transposed: false,
-      alpha: 1,
-      bias: undefined,
-    };
-  }
-  if (node.int('transA', 0) !== 0) return 'Gemm with transA=1 is not rewritten';
-  const transposed = node.int('transB', 0) !== 0;
-  const [rows, columns] = weight.dims as [number, number];
-  const c = node.inputs[2];
-  const beta = node.float('beta', 1);
-  if (c !== undefined && beta !== 1 && constantTensorOf(c) === undefined) {
+  const c = gemmAddend(linear);
+  // addGemmBias scales a constant C by beta; a C computed at run time it can only add.
+  if (c !== undefined && linear.beta !== 1 && constantTensorOf(c) === undefined)
     return 'its C input is computed at run time and beta ≠ 1';
-  }
   return {
     kind: 'matmul',
+    linear,
     node,
-    activation,
-    weightValue,
-    weight,
-    k: transposed ? columns : rows,
-    n: transposed ? rows : columns,
-    transposed,
-    alpha: node.float('alpha', 1),
-    bias: c === undefined || beta === 0 ? undefined : { value: c, beta },
+    activation: linear.input,
+    weightValue: linear.weight,
+    weight: linear.weightTensor,
+    k: linear.inFeatures,
+    n: linear.outFeatures,
   };
 }
 
-function matchConv(node: Node): WeightedConv | string {
-  const activation = node.inputs[0];
-  const weightValue = node.inputs[1];
-  if (activation === undefined || weightValue === undefined) return 'an input is missing';
-  const weight = constantTensorOf(weightValue);
-  if (weight === undefined) return 'its weight is computed at run time, not a constant';
+/**
+ * A Gemm's C (to add times beta), which a rewrite replacing the Gemm must add itself; a MatMul's
+ * bias Add stays in the graph, so a MatMul has none.
+ */
+export function gemmAddend(linear: LinearMatch): Value | undefined {
+  return linear.biasAdd === undefined ? linear.bias : undefined;
+}
+
+function matchConvolution(node: Node): WeightedConv | string {
+  const conv = matchConv(node);
+  if (typeof conv === 'string') return conv;
+  const { input: activation, weight: weightValue, weightTensor: weight, bias: biasValue } = conv;
   const problem = weightProblem(weight, undefined) ?? activationProblem(activation);
   if (problem !== undefined) return problem;
-  const biasValue = node.inputs[2];
   if (biasValue === undefined)
     return { kind: 'conv', node, activation, weightValue, weight, biasValue, bias: undefined };
   const biasData = constantTensorOf(biasValue);
@@ -257,10 +235,11 @@ export function matMulWeightData(
   reader: Float32Reader = new Float32Reader(),
 ): Float32Array {
   const data = reader.read(match.weight);
-  if (!match.transposed && match.alpha === 1) return data;
-  const { k, n, alpha } = match;
+  const { transposed, alpha } = match.linear;
+  if (!transposed && alpha === 1) return data;
+  const { k, n } = match;
   const out = new Float32Array(k * n);
-  if (!match.transposed) {
+  if (!transposed) {
     for (let i = 0; i < out.length; i++) out[i] = data[i]! * alpha;
     return out;
   }

@@ -2,8 +2,8 @@ import {
   DataType,
   attr,
   cleanup,
-  constantOf,
   type Graph,
+  type LinearMatch,
   type Model,
   type Node,
   type Pass,
@@ -129,7 +129,7 @@ type WeightMatch = WeightedMatMul | WeightedConv | WeightedAttention;
  * or Attention by other axes, so each layout is quantized on its own.
  */
 function weightLayoutKey(match: WeightMatch): string {
-  const layout = !('kind' in match) ? 'attention' : match.kind === 'conv' ? 'conv' : `matmul:${match.transposed ? 'T' : 'N'}:${match.alpha}`;
+  const layout = !('kind' in match) ? 'attention' : match.kind === 'conv' ? 'conv' : `matmul:${match.linear.transposed ? 'T' : 'N'}:${match.linear.alpha}`;
   return `${match.weightValue.name}\u0000${layout}`;
 }
 
@@ -188,7 +188,7 @@ class DynamicRewriter {
   quantizeMatMul(match: WeightedMatMul): QuantizedNode {
     const { node } = match;
     const weight = this.#weightInitializers(match, [match.k, match.n]);
-    const output = replaceSingleOutputNode(node, () => {
+    replaceSingleOutputNode(node, () => {
       // The node's input now, not match.activation: an earlier rewrite (QAttention before its
       // output projection) may have replaced the value the search found.
       const activation = this.#quantizedActivation(node.input(0), node);
@@ -204,7 +204,7 @@ class DynamicRewriter {
       const rescaled = this.#rescale(product.output(0), activation, weight, node);
       return addGemmBias(this.#graph, match, rescaled, node);
     });
-    if (match.bias === undefined) putConstantBiasSecond(output);
+    putConstantBiasSecond(match.linear);
     return this.#report(match);
   }
 
@@ -392,16 +392,12 @@ class DynamicRewriter {
 /**
  * PyTorch exports a Linear's bias as Add(bias, product). onnxruntime folds the bias into
  * MatMulIntegerToFloat only when it is the Add's second input, so swap the (commutative)
- * operands when the first is a constant vector.
+ * operands when the constant comes first.
  */
-function putConstantBiasSecond(product: Value): void {
-  const uses = product.uses();
-  if (uses.length !== 1 || product.isGraphOutput) return;
-  const add = uses[0]!.node;
-  if (add.opType !== 'Add' || add.domain !== '' || add.inputs[1] !== product) return;
-  const bias = constantOf(add.inputs[0]);
-  if (bias === undefined || bias.dims.length !== 1 || bias.dims[0]! <= 1) return;
-  const biasValue = add.input(0);
+function putConstantBiasSecond(linear: LinearMatch): void {
+  const add = linear.biasAdd;
+  if (add === undefined || add.inputs[0] !== linear.bias) return;
+  const product = add.input(1);
   add.setInput(0, product);
-  add.setInput(1, biasValue);
+  add.setInput(1, linear.bias!);
 }

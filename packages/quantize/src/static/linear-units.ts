@@ -1,5 +1,5 @@
-import { constantTensorOf, DataType, constantOf, type Node, type Tensor, type Value } from '@vit-opt/graph';
-import { type WeightedMatMul } from '../graph/weighted-nodes.js';
+import { constantTensorOf, DataType, type Node, type Tensor, type Value } from '@vit-opt/graph';
+import { gemmAddend, type WeightedMatMul } from '../graph/weighted-nodes.js';
 
 /**
  * How a linear is written. 'gemm': Gemm(A, DQ(W), DQ(bias int32)), which onnxruntime fuses into
@@ -28,12 +28,12 @@ export interface LinearUnit {
 export function linearUnit(match: WeightedMatMul, qdq: boolean): LinearUnit {
   const output = match.node.output(0);
   if (match.node.opType === 'Gemm') {
-    const c = match.bias === undefined ? undefined : constantTensorOf(match.bias.value);
+    const c = constantTensorOf(gemmAddend(match.linear));
     const vector = c !== undefined && c.dtype === DataType.FLOAT && isVectorOf(c, match.n);
-    const bias = vector ? c.float32().map((v) => v * match.bias!.beta) : undefined;
+    const bias = vector ? c.float32().map((v) => v * match.linear.beta) : undefined;
     return { match, form: 'gemm', biasAdd: undefined, bias, output };
   }
-  const biasAdd = qdq ? constantBiasAdd(output, match.n) : undefined;
+  const biasAdd = qdq ? foldableBiasAdd(match) : undefined;
   if (biasAdd === undefined) return { match, form: 'gemm', biasAdd: undefined, bias: undefined, output };
   return { match, form: 'gemm', biasAdd: biasAdd.node, bias: biasAdd.bias, output: biasAdd.node.output(0) };
 }
@@ -61,15 +61,16 @@ export function flattensToGemm(unit: LinearUnit): boolean {
   return unit.match.node.opType === 'MatMul' && unit.match.activation.tensorType?.shape?.length !== 2;
 }
 
-/** The Add that is the only use of `product` and adds a constant float vector of `n` to it. */
-function constantBiasAdd(product: Value, n: number): { node: Node; bias: Float32Array } | undefined {
-  const uses = product.uses();
-  if (uses.length !== 1 || product.isGraphOutput) return undefined;
-  const add = uses[0]!.node;
-  if (add.opType !== 'Add' || add.domain !== '' || add.inputs.length !== 2) return undefined;
-  const bias = constantOf(add.inputs[1 - uses[0]!.index]);
-  if (bias === undefined || bias.dtype !== DataType.FLOAT || !isVectorOf(bias, n)) return undefined;
-  return { node: add, bias: bias.float32() };
+/**
+ * The MatMul's bias Add when the unit can take it in: the unit replaces the product, so nothing
+ * else may read it (not even a Shape), and an int32 bias is made from float32 data.
+ */
+function foldableBiasAdd(match: WeightedMatMul): { node: Node; bias: Float32Array } | undefined {
+  const { biasAdd, bias } = match.linear;
+  if (biasAdd === undefined || match.node.output(0).uses().length !== 1) return undefined;
+  const data = constantTensorOf(bias);
+  if (data?.dtype !== DataType.FLOAT) return undefined;
+  return { node: biasAdd, bias: data.float32() };
 }
 
 /** A [n] tensor, or one whose leading dimensions are all 1. */
