@@ -34,3 +34,5 @@ export type { HeadBudget } from './select-heads.js';
 export { vitMultiplyAdds } from './multiply-adds.js';
 export { resizeInput } from './resize-input.js';
 export type { ResizeInputOptions, ResizeInputResult } from './resize-input.js';
+export { resizedModelConfig, resizedPreprocessorConfig } from './resize-configs.js';
+export type { ConfigJson } from './resize-configs.js';

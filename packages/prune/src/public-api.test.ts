@@ -18,6 +18,8 @@ it('exports a deliberate public API', () => {
       "pruneMlp",
       "readPruneRecipe",
       "resizeInput",
+      "resizedModelConfig",
+      "resizedPreprocessorConfig",
       "resolveHeadPlan",
       "scoreHeads",
       "scoreNeurons",

@@ -6,6 +6,7 @@ import { mergeCommand } from './merge.js';
 import { pruneCommand } from './prune.js';
 import { quantizeCommand } from './quantize.js';
 import { reportCommand } from './report.js';
+import { resizeCommand } from './resize.js';
 import { runCommand } from './run.js';
 import { simplifyCommand } from './simplify.js';
 
@@ -18,6 +19,7 @@ export const commands: readonly CliCommand[] = [
   mergeCommand,
   benchCommand,
   pruneCommand,
+  resizeCommand,
   reportCommand,
   runCommand,
 ];
