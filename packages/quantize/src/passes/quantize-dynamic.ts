@@ -9,10 +9,10 @@ import {
   type Pass,
   type Value,
 } from '@vit-opt/graph';
+import { layoutDims, QuantizedWeights, type WeightMatch } from '../graph/weight-layouts.js';
 import {
   findAttentionNodes,
   findWeightedNodes,
-  matMulWeightData,
   type WeightedAttention,
   type WeightedConv,
   type WeightedMatMul,
@@ -38,8 +38,6 @@ import {
   type QuantizationReport,
   type QuantizedNode,
 } from '../quantization-report.js';
-import { Float32Reader } from '../weights/float32-data.js';
-import { quantizeInt8Weight, type QuantizedInt8Weight } from '../weights/int8-weights.js';
 
 /** DynamicQuantizeLinear, MatMulInteger and ConvInteger are ai.onnx ops from opset 11 and 10. */
 const DYNAMIC_MIN_OPSET = 11;
@@ -121,56 +119,29 @@ interface WeightInitializers {
   readonly zeroPoint: Value;
 }
 
-type WeightMatch = WeightedMatMul | WeightedConv | WeightedAttention;
-
 /**
- * A weight as one node reads it: the value, and how the node lays it out. A Gemm with transB or
- * alpha reads the same initializer as another shape or scale than a MatMul does, and a Conv
- * or Attention by other axes, so each layout is quantized on its own.
- */
-function weightLayoutKey(match: WeightMatch): string {
-  const layout = !('kind' in match) ? 'attention' : match.kind === 'conv' ? 'conv' : `matmul:${match.linear.transposed ? 'T' : 'N'}:${match.linear.alpha}`;
-  return `${match.weightValue.name}\u0000${layout}`;
-}
-
-/**
- * Quantizes every weight first, then edits the graph: a weight that cannot be quantized (NaN)
- * fails the call before the model is touched. A weight tied between nodes is quantized once per
- * layout they read it in.
+ * Quantizes every weight before the graph is touched, once per layout its nodes read it in. One
+ * scale per output column N (axis 1 of B, of the packed q/k/v weight too); Conv stays per-tensor
+ * (see quantizeConv).
  */
 function quantizeWeights(
   matches: readonly WeightMatch[],
   settings: DynamicQuantizationSettings,
-): Map<string, QuantizedInt8Weight> {
-  const weights = new Map<string, QuantizedInt8Weight>();
-  const reader = new Float32Reader();
+): QuantizedWeights {
   const distinctScales = new Set<number>();
-  for (const match of matches) {
-    const key = weightLayoutKey(match);
-    if (weights.has(key)) continue;
-    const kind = 'kind' in match ? match.kind : 'attention';
-    const scheme = {
-      elementType: settings.weightType,
-      symmetric: settings.weightSymmetric,
-      reduceRange: settings.reduceRange,
-      // One scale per output column N (axis 1 of B, of the packed q/k/v weight too); Conv stays
-      // per-tensor (see quantizeConv).
-      channelAxis: settings.perChannel && kind !== 'conv' ? 1 : undefined,
-      distinctScales,
-    };
-    const weight =
-      'kind' in match && match.kind === 'matmul'
-        ? quantizeInt8Weight(matMulWeightData(match, reader), [match.k, match.n], scheme)
-        : quantizeInt8Weight(reader.read(match.weight), match.weight.dims, scheme);
-    weights.set(key, weight);
-  }
-  return weights;
+  return new QuantizedWeights(matches, (match) => ({
+    elementType: settings.weightType,
+    symmetric: settings.weightSymmetric,
+    reduceRange: settings.reduceRange,
+    channelAxis: settings.perChannel && !('kind' in match && match.kind === 'conv') ? 1 : undefined,
+    distinctScales,
+  }));
 }
 
 class DynamicRewriter {
   readonly #graph: Graph;
   readonly #shareActivations: boolean;
-  readonly #quantizedWeights: ReadonlyMap<string, QuantizedInt8Weight>;
+  readonly #quantizedWeights: QuantizedWeights;
   /** DynamicQuantizeLinear outputs per activation, reused only when sharing is on. */
   readonly #activations = new Map<Value, QuantizedActivation>();
   readonly #initializers = new Map<string, WeightInitializers>();
@@ -178,7 +149,7 @@ class DynamicRewriter {
   constructor(
     graph: Graph,
     shareActivations: boolean,
-    quantizedWeights: ReadonlyMap<string, QuantizedInt8Weight>,
+    quantizedWeights: QuantizedWeights,
   ) {
     this.#graph = graph;
     this.#shareActivations = shareActivations;
@@ -187,7 +158,7 @@ class DynamicRewriter {
 
   quantizeMatMul(match: WeightedMatMul): QuantizedNode {
     const { node } = match;
-    const weight = this.#weightInitializers(match, [match.k, match.n]);
+    const weight = this.#weightInitializers(match);
     replaceSingleOutputNode(node, () => {
       // The node's input now, not match.activation: an earlier rewrite (QAttention before its
       // output projection) may have replaced the value the search found.
@@ -215,7 +186,7 @@ class DynamicRewriter {
    */
   quantizeAttention(match: WeightedAttention): QuantizedNode {
     const { node } = match;
-    const weight = this.#weightInitializers(match, match.weight.dims);
+    const weight = this.#weightInitializers(match);
     replaceSingleOutputNode(node, () => {
       const activation = this.#quantizedActivation(node.input(0), node);
       return this.#graph
@@ -250,7 +221,7 @@ class DynamicRewriter {
    */
   quantizeConv(match: WeightedConv): QuantizedNode {
     const { node } = match;
-    const weight = this.#weightInitializers(match, match.weight.dims);
+    const weight = this.#weightInitializers(match);
     replaceSingleOutputNode(node, () => {
       const activation = this.#quantizedActivation(node.input(0), node);
       const convolution = this.#graph.addNode(
@@ -347,12 +318,13 @@ class DynamicRewriter {
     return result;
   }
 
-  #weightInitializers(match: WeightMatch, dims: readonly number[]): WeightInitializers {
-    const key = weightLayoutKey(match);
+  #weightInitializers(match: WeightMatch): WeightInitializers {
+    const key = this.#quantizedWeights.keyOf(match);
     const existing = this.#initializers.get(key);
     if (existing !== undefined) return existing;
     const value = match.weightValue;
-    const weight = this.#quantizedWeights.get(key)!;
+    const weight = this.#quantizedWeights.of(match);
+    const dims = layoutDims(match);
     const scaleDims = weight.channelAxis === undefined ? [] : [dims[weight.channelAxis]!];
     const elementDataType = weight.elementType === 'uint8' ? DataType.UINT8 : DataType.INT8;
     const initializers = {
@@ -377,7 +349,7 @@ class DynamicRewriter {
   }
 
   #report(match: WeightMatch): QuantizedNode {
-    const weight = this.#quantizedWeights.get(weightLayoutKey(match))!;
+    const weight = this.#quantizedWeights.of(match);
     return {
       name: match.node.name,
       opType: match.node.opType,

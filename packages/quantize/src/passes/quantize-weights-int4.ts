@@ -10,6 +10,7 @@ import {
   matMulWeightData,
   type WeightedMatMul,
 } from '../graph/weighted-nodes.js';
+import { weightLayoutKey } from '../graph/weight-layouts.js';
 import { assertNotQuantized, nothingToQuantizeError } from '../model-checks.js';
 import {
   normalizeInt4Options,
@@ -40,13 +41,15 @@ export function quantizeWeightsInt4(model: Model, options: Int4Options = {}): Qu
   const recipe = makeRecipe(model, 'int4', settingsForRecipe(settings), settings.sourceSha256);
   const sizeBytesBefore = initializerBytes(model);
   const matches = search.found as WeightedMatMul[];
-  // Quantize every weight before touching the graph, so a bad weight leaves the model unchanged.
-  const blocks = new Map<Value, Int4BlockWeight>();
+  // Quantize every weight before touching the graph, so a bad weight leaves the model unchanged;
+  // once per layout, as a MatMul and a transB Gemm read one initializer as different matrices.
+  const blocks = new Map<string, Int4BlockWeight>();
   const reader = new Float32Reader();
+  const keyOf = (match: WeightedMatMul): string => weightLayoutKey(match, undefined);
   for (const match of matches) {
-    if (blocks.has(match.weightValue)) continue;
+    if (blocks.has(keyOf(match))) continue;
     blocks.set(
-      match.weightValue,
+      keyOf(match),
       quantizeInt4Blocks(matMulWeightData(match, reader), match.k, match.n, {
         blockSize: settings.blockSize,
         symmetric: settings.symmetric,
@@ -56,11 +59,11 @@ export function quantizeWeightsInt4(model: Model, options: Int4Options = {}): Qu
 
   const graph = model.graph;
   if (model.opset(MICROSOFT_DOMAIN) === undefined) model.opsetImports.set(MICROSOFT_DOMAIN, 1);
-  const initializers = new Map<Value, Value[]>();
+  const initializers = new Map<string, Value[]>();
   const quantizedNodes = matches.map((match) => {
     const { node, k, n } = match;
-    const weight = blocks.get(match.weightValue)!;
-    let inputs = initializers.get(match.weightValue);
+    const weight = blocks.get(keyOf(match))!;
+    let inputs = initializers.get(keyOf(match));
     if (inputs === undefined) {
       const base = match.weightValue.name;
       const bytesPerBlock = settings.blockSize / 2;
@@ -86,7 +89,7 @@ export function quantizeWeightsInt4(model: Model, options: Int4Options = {}): Qu
           addTensor(graph, `${base}_zero_points`, DataType.UINT8, zeroPointDims, weight.zeroPoints),
         );
       }
-      initializers.set(match.weightValue, inputs);
+      initializers.set(keyOf(match), inputs);
     }
     const weightInputs = inputs;
     replaceSingleOutputNode(node, () => {

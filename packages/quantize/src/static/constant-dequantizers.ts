@@ -1,39 +1,41 @@
 import { DataType, Tensor, attr, type Graph, type Node, type Value } from '@vit-opt/graph';
 import { addTensor } from '../graph/rewrite.js';
-import type { QuantizedInt8Weight } from '../weights/int8-weights.js';
+import { layoutDims, type QuantizedWeights, type WeightMatch } from '../graph/weight-layouts.js';
 import { quantizeBiasInt32 } from './int32-bias.js';
 
 /** DequantizeLinear nodes of constants: the 8-bit weights and the int32 biases. */
 export class ConstantDequantizers {
   readonly #graph: Graph;
-  readonly #weights: ReadonlyMap<Value, QuantizedInt8Weight>;
-  readonly #dequantizedWeights = new Map<Value, Value>();
+  readonly #weights: QuantizedWeights;
+  /** By layout key: nodes that read one initializer in one layout share its DequantizeLinear. */
+  readonly #dequantizedWeights = new Map<string, Value>();
 
-  constructor(graph: Graph, weights: ReadonlyMap<Value, QuantizedInt8Weight>) {
+  constructor(graph: Graph, weights: QuantizedWeights) {
     this.#graph = graph;
     this.#weights = weights;
   }
 
-  /** The quantized weight of `weightValue`, dequantized; one per weight, shared by tied nodes. */
-  weight(weightValue: Value, dims: readonly number[], before: Node): Value {
-    const existing = this.#dequantizedWeights.get(weightValue);
+  /** The quantized weight `match` reads, dequantized; one per weight and layout. */
+  weight(match: WeightMatch, before: Node): Value {
+    const key = this.#weights.keyOf(match);
+    const existing = this.#dequantizedWeights.get(key);
     if (existing !== undefined) return existing;
-    const weight = this.#weights.get(weightValue)!;
-    const graph = this.#graph;
-    const output = graph
+    const weight = this.#weights.of(match);
+    const name = match.weightValue.name;
+    const output = this.#graph
       .addNode(
         {
           opType: 'DequantizeLinear',
-          name: `${weightValue.name}_DequantizeLinear`,
-          inputs: this.integerWeight(weightValue, dims),
-          outputs: [`${weightValue.name}_dequantized`],
+          name: `${name}_DequantizeLinear`,
+          inputs: this.integerWeight(match),
+          outputs: [`${name}_dequantized`],
           attributes:
             weight.channelAxis === undefined ? [] : [attr.int('axis', weight.channelAxis)],
         },
         { before },
       )
       .output(0);
-    this.#dequantizedWeights.set(weightValue, output);
+    this.#dequantizedWeights.set(key, output);
     return output;
   }
 
@@ -41,15 +43,17 @@ export class ConstantDequantizers {
    * The 8-bit weight's initializers [values, scale, zero point], for a kernel that takes them as
    * inputs (QAttention) or for its DequantizeLinear.
    */
-  integerWeight(weightValue: Value, dims: readonly number[]): [Value, Value, Value] {
-    const weight = this.#weights.get(weightValue)!;
+  integerWeight(match: WeightMatch): [Value, Value, Value] {
+    const weight = this.#weights.of(match);
     const graph = this.#graph;
+    const name = match.weightValue.name;
+    const dims = layoutDims(match);
     const scaleDims = weight.channelAxis === undefined ? [] : [dims[weight.channelAxis]!];
     const dtype = weight.elementType === 'int8' ? DataType.INT8 : DataType.UINT8;
     return [
-      addTensor(graph, `${weightValue.name}_quantized`, dtype, dims, weight.values),
-      addTensor(graph, `${weightValue.name}_scale`, DataType.FLOAT, scaleDims, weight.scales),
-      addTensor(graph, `${weightValue.name}_zero_point`, dtype, scaleDims, weight.zeroPoints),
+      addTensor(graph, `${name}_quantized`, dtype, dims, weight.values),
+      addTensor(graph, `${name}_scale`, DataType.FLOAT, scaleDims, weight.scales),
+      addTensor(graph, `${name}_zero_point`, dtype, scaleDims, weight.zeroPoints),
     ];
   }
 
@@ -61,14 +65,14 @@ export class ConstantDequantizers {
     baseName: string,
     bias: Float32Array,
     activationScale: number,
-    weightValue: Value,
+    match: WeightMatch,
     before: Node,
   ): Value {
     const graph = this.#graph;
     const { values, scales } = quantizeBiasInt32(
       bias,
       activationScale,
-      this.#weights.get(weightValue)!.scales,
+      this.#weights.of(match).scales,
     );
     const perChannel = scales.length > 1;
     return graph

@@ -33,16 +33,19 @@ export class LinearRewriter {
     const { match } = unit;
     const node = match.node;
     const graph = this.#graph;
-    const weight = this.#constants.weight(match.weightValue, [match.k, match.n], node);
+    const weight = this.#constants.weight(match, node);
     const old = unit.output;
+    // The node's input now, not match.activation: the rewrite of a linear before it (whose output
+    // this one reads directly) has replaced the value the search found.
+    const activation = node.input(0);
     let gemmOutput: Value | undefined;
     const replaced = replaceSingleOutputNode(unit.biasAdd ?? node, () => {
       const flatten = flattensToGemm(unit);
-      const inputs: Value[] = [flatten ? this.#flatten(match.activation, node) : match.activation, weight];
+      const inputs: Value[] = [flatten ? this.#flatten(activation, node) : activation, weight];
       if (unit.bias !== undefined) {
         const name = `${(unit.biasAdd ?? node).name.replace(/^\//, '')}_bias_int32`;
-        const activationScale = this.#tensors.paramsOf(match.activation).scale;
-        inputs.push(this.#constants.int32Bias(name, unit.bias, activationScale, match.weightValue, node));
+        const activationScale = this.#tensors.paramsOf(activation).scale;
+        inputs.push(this.#constants.int32Bias(name, unit.bias, activationScale, match, node));
       }
       const gemm = graph.addNode({ opType: 'Gemm', name: `${node.name}_gemm`, inputs, outputs: [`${old.name}_2d`] }, { before: node });
       this.#tensors.readAsIntegers(gemm, [0]);
@@ -51,7 +54,7 @@ export class LinearRewriter {
       const product = unit.bias === undefined && node.opType === 'Gemm' ? addGemmBias(graph, match, gemmOutput, node) : gemmOutput;
       if (!flatten) return product;
       return graph.addNode(
-        { opType: 'Reshape', name: `${node.name}_unflatten`, inputs: [product, this.#productShape(match.activation, match.n, node)], outputs: [`${old.name}_nd`] },
+        { opType: 'Reshape', name: `${node.name}_unflatten`, inputs: [product, this.#productShape(activation, match.n, node)], outputs: [`${old.name}_nd`] },
         { before: node },
       ).output(0);
     });
@@ -63,7 +66,7 @@ export class LinearRewriter {
   #asMatMul(unit: LinearUnit): void {
     const { match } = unit;
     const node = match.node;
-    const weight = this.#constants.weight(match.weightValue, [match.k, match.n], node);
+    const weight = this.#constants.weight(match, node);
     if (node.opType === 'MatMul') {
       node.setInput(1, weight);
       this.#tensors.readAsIntegers(node, [0]);
@@ -73,7 +76,7 @@ export class LinearRewriter {
     let product: Value | undefined;
     const replaced = replaceSingleOutputNode(node, () => {
       const matmul = this.#graph.addNode(
-        { opType: 'MatMul', name: `${node.name}_matmul`, inputs: [match.activation, weight], outputs: [`${old.name}_product`] },
+        { opType: 'MatMul', name: `${node.name}_matmul`, inputs: [node.input(0), weight], outputs: [`${old.name}_product`] },
         { before: node },
       );
       this.#tensors.readAsIntegers(matmul, [0]);

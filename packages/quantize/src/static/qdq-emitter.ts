@@ -1,6 +1,6 @@
 import type { Graph, Value } from '@vit-opt/graph';
 import { replaceSingleOutputNode } from '../graph/rewrite.js';
-import type { QuantizedInt8Weight } from '../weights/int8-weights.js';
+import type { QuantizedWeights } from '../graph/weight-layouts.js';
 import type { ActivationParams } from './activation-params.js';
 import { ConstantDequantizers } from './constant-dequantizers.js';
 import { LinearRewriter } from './linear-rewrite.js';
@@ -17,24 +17,25 @@ export function emitQdqLayout(
   graph: Graph,
   layout: QdqLayout,
   params: ReadonlyMap<Value, ActivationParams>,
-  weights: ReadonlyMap<Value, QuantizedInt8Weight>,
+  weights: QuantizedWeights,
 ): void {
   const tensors = new QuantizedTensors(graph, params, layout.sharing);
   const constants = new ConstantDequantizers(graph, weights);
   const linears = new LinearRewriter(graph, tensors, constants);
+  // Each rewrite reads its node's inputs as they are then: an earlier one may have replaced them.
   for (const unit of layout.linears) linears.rewrite(unit);
   for (const conv of layout.convolutions) {
     const node = conv.node;
-    node.setInput(1, constants.weight(conv.weightValue, conv.weight.dims, node));
+    node.setInput(1, constants.weight(conv, node));
     if (conv.biasValue !== undefined && conv.bias !== undefined) {
-      const scale = tensors.paramsOf(conv.activation).scale;
+      const scale = tensors.paramsOf(node.input(0)).scale;
       node.setInput(
         2,
         constants.int32Bias(
           `${conv.biasValue.name}_int32`,
           conv.bias.float32(),
           scale,
-          conv.weightValue,
+          conv,
           node,
         ),
       );
@@ -43,10 +44,7 @@ export function emitQdqLayout(
   }
   for (const attention of layout.attentions) {
     const node = attention.node;
-    const [values, scale, zeroPoint] = constants.integerWeight(
-      attention.weightValue,
-      attention.weight.dims,
-    );
+    const [values, scale, zeroPoint] = constants.integerWeight(attention);
     // QAttention(input, weight, bias, input_scale, weight_scale, mask, input_zero_point,
     // weight_zero_point): the input's three come from its QuantizeLinear, wired below.
     const quantized = graph.addNode(
@@ -55,7 +53,7 @@ export function emitQdqLayout(
         domain: node.domain,
         name: `${node.name}_quant`,
         inputs: [
-          attention.activation,
+          node.input(0),
           values,
           attention.bias,
           undefined,

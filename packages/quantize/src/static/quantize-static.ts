@@ -1,13 +1,13 @@
-import { constantTensorOf, VitOptError, cleanup, definePass, type Model, type Node, type Pass, type Value } from '@vit-opt/graph';
+import { VitOptError, cleanup, definePass, type Model, type Node, type Pass, type Value } from '@vit-opt/graph';
 import type { ActivationRanges, TensorRange } from '../calibration/activation-ranges.js';
-import { matMulWeightData, type SkippedNode } from '../graph/weighted-nodes.js';
+import { QuantizedWeights } from '../graph/weight-layouts.js';
+import type { SkippedNode } from '../graph/weighted-nodes.js';
 import { initializerBytes } from '../graph/rewrite.js';
 import { assertNotQuantized, assertOpset, nothingToQuantizeError } from '../model-checks.js';
 import { settingsForRecipe } from '../options/mode-options.js';
 import { targetForRecipe } from '../targets/quantization-target.js';
 import { summarizeReport, type QuantizedNode } from '../quantization-report.js';
 import { makeRecipe, writeRecipe } from '../recipe.js';
-import { quantizeInt8Weight, type QuantizedInt8Weight } from '../weights/int8-weights.js';
 import { activationParams, type ActivationParams } from './activation-params.js';
 import { emitQdqLayout } from './qdq-emitter.js';
 import { planQdqLayout, type QdqLayout } from './qdq-layout.js';
@@ -82,7 +82,7 @@ export function quantizeStatic(
   const sizeBytesBefore = initializerBytes(model);
   const weights = quantizeWeights(layout, settings);
   const quantizedNodes = [...layout.attentions, ...layout.linears.map((unit) => unit.match), ...layout.convolutions].map((match) => {
-    const weight = weights.get(match.weightValue)!;
+    const weight = weights.of(match);
     return {
       name: match.node.name,
       opType: match.node.opType,
@@ -183,28 +183,16 @@ function paramsFromRanges(
 
 /**
  * Quantizes every weight before the graph is touched, so a weight that cannot be quantized fails
- * the call with the model unchanged. Linear weights are [K, N] (Gemm's transB and alpha applied),
- * one scale per output column; Conv weights one per output channel.
+ * the call with the model unchanged; a weight tied between nodes once per layout they read it in.
+ * Linear weights are [K, N] (Gemm's transB and alpha applied), one scale per output column; Conv
+ * weights one per output channel.
  */
-function quantizeWeights(layout: QdqLayout, settings: StaticQuantizationSettings): Map<Value, QuantizedInt8Weight> {
-  const weights = new Map<Value, QuantizedInt8Weight>();
-  const scheme = { elementType: settings.weightType, symmetric: true, reduceRange: settings.reduceRange };
-  for (const { match } of layout.linears) {
-    if (weights.has(match.weightValue)) continue;
-    const channelAxis = settings.perChannel ? 1 : undefined;
-    weights.set(match.weightValue, quantizeInt8Weight(matMulWeightData(match), [match.k, match.n], { ...scheme, channelAxis }));
-  }
-  for (const attention of layout.attentions) {
-    if (weights.has(attention.weightValue)) continue;
-    const channelAxis = settings.perChannel ? 1 : undefined;
-    const data = constantTensorOf(attention.weightValue)!.float32();
-    weights.set(attention.weightValue, quantizeInt8Weight(data, attention.weight.dims, { ...scheme, channelAxis }));
-  }
-  for (const conv of layout.convolutions) {
-    if (weights.has(conv.weightValue)) continue;
-    const channelAxis = settings.perChannel ? 0 : undefined;
-    const data = constantTensorOf(conv.weightValue)!.float32();
-    weights.set(conv.weightValue, quantizeInt8Weight(data, conv.weight.dims, { ...scheme, channelAxis }));
-  }
-  return weights;
+function quantizeWeights(layout: QdqLayout, settings: StaticQuantizationSettings): QuantizedWeights {
+  const matches = [...layout.linears.map((unit) => unit.match), ...layout.attentions, ...layout.convolutions];
+  return new QuantizedWeights(matches, (match) => ({
+    elementType: settings.weightType,
+    symmetric: true,
+    reduceRange: settings.reduceRange,
+    channelAxis: settings.perChannel ? ('kind' in match && match.kind === 'conv' ? 0 : 1) : undefined,
+  }));
 }
