@@ -74,6 +74,13 @@ describe.each(FIXTURE_NAMES)('resizeInput on %s', (name) => {
           source: { sha256: 'ab'.repeat(32) },
         },
       ]);
+      // The recipe eval results and the report link a variant to its source by.
+      expect(JSON.parse(model.metadataProps.get('vit-opt.recipe')!)).toMatchObject({
+        tool: 'vit-opt',
+        mode: 'resize',
+        options: { size, from: 28 },
+        source: { sha256: 'ab'.repeat(32) },
+      });
     },
   );
 

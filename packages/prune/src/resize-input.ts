@@ -18,6 +18,7 @@ import {
 import { interpolateGridBicubic } from './interpolate-bicubic.js';
 import { vitMultiplyAdds } from './multiply-adds.js';
 import { writePruneRecipe } from './recipe.js';
+import { writeSourceRecipe } from './source-recipe.js';
 import { rewriteTokenShapes, type SizeChange } from './token-shapes.js';
 
 export interface ResizeInputOptions {
@@ -59,7 +60,8 @@ const LOOKED_FOR =
  * class and distillation tokens' rows kept; the constants that hold the token count, patch count,
  * grid or image side are rewritten (Reshape and Expand shapes, Slice bounds, …) and the image
  * input's height and width set. Shapes recorded for inner values are dropped (onnxruntime infers
- * them again). At the current size nothing changes. The recipe goes into metadata_props.
+ * them again). At the current size nothing changes. The recipe goes into metadata_props: a step
+ * of the pruning recipe, and a vit-opt recipe (mode 'resize') naming the source if it has none.
  */
 export function resizeInput(model: Model, options: ResizeInputOptions): ResizeInputResult {
   const graph = model.graph;
@@ -153,6 +155,7 @@ export function resizeInput(model: Model, options: ResizeInputOptions): ResizeIn
     tokens: [position.tokenCount, tokensAfter],
     ...(options.sourceSha256 === undefined ? {} : { source: { sha256: options.sourceSha256 } }),
   });
+  writeSourceRecipe(model, 'resize', { size, from: sizeBefore }, options.sourceSha256);
   return { ...result, rewritten, multiplyAddsBefore, multiplyAddsAfter: vitMultiplyAdds(model) };
 }
 

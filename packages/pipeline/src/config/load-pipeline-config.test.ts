@@ -114,7 +114,7 @@ variants: [{ name: fp16, kind: fp16, fp16-io: true }]
     [
       'an unknown kind',
       GOOD.replace('kind: dynamic', 'kind: int3'),
-      /^pipeline\.yaml:14: variants\[1\]\.kind: must be one of baseline, simplify, dynamic, static, fp16, int4, prune \(got "int3"\)$/,
+      /^pipeline\.yaml:14: variants\[1\]\.kind: must be one of baseline, simplify, dynamic, static, fp16, int4, prune, resize \(got "int3"\)$/,
     ],
     [
       'a value out of range',

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { VitOptError, isVitOptError, loadModel, saveModel, writeFileAtomic } from '@vit-opt/graph';
 import {
   evaluate,
@@ -32,6 +32,7 @@ export const VARIANTS_FOLDER = 'variants';
 export const REPORT_FOLDER = 'report';
 export const REPORT_MANIFEST = 'report.manifest.json';
 const MODEL_FILE = 'model.onnx';
+const PREPROCESSOR_CONFIG_FILE = 'preprocessor_config.json';
 const EVAL_FILE = 'eval.json';
 const BENCH_FILE = 'bench.json';
 
@@ -290,7 +291,7 @@ async function makeVariant(
       notes = old.build.notes;
     } else {
       report('build', 'start');
-      notes = await buildModel(
+      const built = await buildModel(
         step,
         variant,
         from,
@@ -299,7 +300,20 @@ async function makeVariant(
         options.signal,
         (done, total, unit) => report('build', 'progress', done, total, unit),
       );
-      for (const path of inputs.companions) linkOrCopy(path, join(temp, basename(path)));
+      notes = built.notes;
+      // The config files of what it was made from: the model's, or an earlier variant's own.
+      const companions =
+        variant.from === undefined
+          ? inputs.companions
+          : inputs.companions
+              .map((path) => join(dirname(from.path), basename(path)))
+              .filter((path) => existsSync(path));
+      for (const path of companions) linkOrCopy(path, join(temp, basename(path)));
+      for (const [name, text] of Object.entries(built.configs)) {
+        // A link to the input's file is replaced, never written through.
+        rmSync(join(temp, name), { force: true });
+        writeFileSync(join(temp, name), text);
+      }
       report('build', 'done');
     }
     const modelSha256 = await sha256File(tempModel);
@@ -311,10 +325,12 @@ async function makeVariant(
       linkOrCopy(join(dir, EVAL_FILE), join(temp, EVAL_FILE));
     } else {
       report('eval', 'start', 0, 0, 'images');
+      // A variant preprocessed otherwise (another input size) cannot run on the model's batches.
+      const paired = !isBaseline && samePreprocessing(temp, inputs);
       const results = await evaluate({
         modelPath: tempModel,
         dataPath: config.data.validation,
-        ...(isBaseline ? {} : { baselinePath: inputs.baselinePath }),
+        ...(paired ? { baselinePath: inputs.baselinePath } : {}),
         ...(config.preprocess === undefined ? {} : { preprocess: config.preprocess }),
         ...(config.eval?.limit === undefined ? {} : { limit: config.eval.limit }),
         ...(config.eval?.batchSize === undefined ? {} : { batchSize: config.eval.batchSize }),
@@ -380,7 +396,7 @@ async function buildModel(
   outputPath: string,
   signal: AbortSignal | undefined,
   onProgress: (done: number, total: number, unit: string) => void,
-): Promise<readonly string[]> {
+): Promise<{ notes: readonly string[]; configs: Readonly<Record<string, string>> }> {
   const output: StepOutput = await step.build({
     model: loadModel(from.path),
     modelPath: from.path,
@@ -394,10 +410,18 @@ async function buildModel(
   signal?.throwIfAborted();
   if ('unchanged' in output) {
     linkOrCopy(from.path, outputPath);
-    return [];
+    return { notes: [], configs: {} };
   }
   saveModel(output.model, outputPath);
-  return output.notes ?? [];
+  return { notes: output.notes ?? [], configs: output.configs ?? {} };
+}
+
+/** Whether the variant in `folder` has the model's preprocessor_config.json (or neither has one). */
+function samePreprocessing(folder: string, inputs: RunInputs): boolean {
+  const read = (path: string | undefined): string | undefined =>
+    path !== undefined && existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  const model = inputs.companions.find((path) => basename(path) === PREPROCESSOR_CONFIG_FILE);
+  return read(join(folder, PREPROCESSOR_CONFIG_FILE)) === read(model);
 }
 
 /** Results measured on the model in the temp folder name the model's final path. */

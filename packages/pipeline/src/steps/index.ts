@@ -3,6 +3,7 @@ import { dynamicStep } from './dynamic.js';
 import { fp16Step } from './fp16.js';
 import { int4Step } from './int4.js';
 import { pruneStep } from './prune.js';
+import { resizeStep } from './resize.js';
 import { simplifyStep } from './simplify.js';
 import { staticStep } from './static.js';
 import type { VariantStep } from './variant-step.js';
@@ -16,6 +17,7 @@ export const VARIANT_STEPS: readonly VariantStep[] = [
   fp16Step,
   int4Step,
   pruneStep,
+  resizeStep,
 ];
 
 export function findStep(kind: string): VariantStep | undefined {

@@ -25,7 +25,16 @@ export interface StepInput {
 
 /** The variant's model, or `unchanged` for a copy of the input file, byte for byte. */
 export type StepOutput =
-  { readonly model: Model; readonly notes?: readonly string[] } | { readonly unchanged: true };
+  | {
+      readonly model: Model;
+      readonly notes?: readonly string[];
+      /**
+       * Config files of the variant that differ from its input's, by name (a resized model's
+       * preprocessor_config.json and config.json): written beside it instead of the copies.
+       */
+      readonly configs?: Readonly<Record<string, string>>;
+    }
+  | { readonly unchanged: true };
 
 /**
  * One kind of variant the pipeline file can name (`kind: dynamic`). A new kind is one file
