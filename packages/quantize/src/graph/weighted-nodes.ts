@@ -43,6 +43,7 @@ export interface WeightedNodeBase {
 export interface WeightedMatMul extends WeightedNodeBase {
   readonly kind: 'matmul';
   readonly linear: LinearMatch;
+  /** The layer's in and out features (linear.inFeatures, linear.outFeatures). */
   readonly k: number;
   readonly n: number;
 }
