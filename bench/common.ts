@@ -14,6 +14,18 @@ export function requireVitBase(path = VIT_BASE_PATH): string {
   return path;
 }
 
+/**
+ * The start of a side-by-side ViT-B/16 benchmark (batch 1, 2 threads, interleaved rounds): the
+ * model (first argument, else VIT_BASE_PATH), ROUNDS (default 30), and the machine line printed.
+ */
+export function sideBySideStart(): { modelPath: string; rounds: number } {
+  const modelPath = requireVitBase(process.argv[2]);
+  const rounds = Number(process.env.ROUNDS ?? 30);
+  console.log(`machine: ${machine()}`);
+  console.log(`model: ${modelPath}; batch 1, 2 intra-op threads, ${rounds} interleaved rounds\n`);
+  return { modelPath, rounds };
+}
+
 export function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   return `${cpu}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
@@ -73,6 +85,16 @@ export async function interleavedWithCpuTime(
     ),
   );
   return { wallMs, cpuMs };
+}
+
+/** Median of the per-round ratios `base` time ÷ `label` time: the speed-up of `label`. */
+export function pairedSpeedup(times: Record<string, number[]>, base: string, label: string): number {
+  return median(times[base]!.map((t, i) => t / times[label]![i]!));
+}
+
+/** How much of the ideal latency cut a measured speed-up reached, e.g. "87%". */
+export function shareOfIdeal(speedup: number, ideal: number): string {
+  return `${(((1 - 1 / speedup) / (1 - 1 / ideal)) * 100).toFixed(0)}%`;
 }
 
 /** Cosine similarity of two equally long vectors (logits of two model variants). */
