@@ -8,10 +8,10 @@
  */
 import { dirname } from 'node:path';
 import { loadModel, readCpuInt8Capabilities } from '@vit-opt/graph';
-import { findPreprocessorConfig, loadPreprocessConfig } from '@vit-opt/eval/data';
+import { createTensorProbe } from '@vit-opt/eval';
+import { findPreprocessorConfig, imageFolderFeeds, loadPreprocessConfig } from '@vit-opt/eval/data';
 import {
   calibrate,
-  imageFolderFeeds,
   quantizeDynamic,
   quantizeStatic,
   type DynamicQuantizationOptions,
@@ -51,7 +51,7 @@ const configPath = await findPreprocessorConfig(dirname(modelPath));
 const preprocess = await loadPreprocessConfig(configPath!);
 const calibration = await imageFolderFeeds(float, 'fixtures/data/fashion-mnist/calib', { preprocess, batchSize: 4, limit: 16 });
 // Every tensor any row quantizes (the attention products' inputs too).
-const ranges = await calibrate(float, calibration.feeds, { method: 'minmax', quantizeActivationMatMuls: true });
+const ranges = await calibrate(float, calibration.feeds, { method: 'minmax', quantizeActivationMatMuls: true, probe: createTensorProbe() });
 
 const sessions: Record<string, ort.InferenceSession> = { fp32: await timedSession(float) };
 for (const [label, variant] of Object.entries(VARIANTS)) {

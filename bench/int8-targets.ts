@@ -18,10 +18,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeModel, loadModel, readCpuInt8Capabilities, type Model } from '@vit-opt/graph';
-import { imageBatches, loadPreprocessConfig, openDataset, type ImageBatch } from '@vit-opt/eval/data';
+import { createTensorProbe } from '@vit-opt/eval';
+import { imageBatches, imageFolderFeeds, loadPreprocessConfig, openDataset, type ImageBatch } from '@vit-opt/eval/data';
 import {
   calibrate,
-  imageFolderFeeds,
   quantizeDynamic,
   quantizeStatic,
   type ActivationRanges,
@@ -96,7 +96,7 @@ for (const fixture of FIXTURES) {
       if (!ranges.has(method)) {
         const calibration = await imageFolderFeeds(model, join(DATA, 'calib'), { preprocess, batchSize: 50, workers: 1 });
         // Every tensor any row quantizes (the attention products' inputs too).
-        ranges.set(method, await calibrate(model, calibration.feeds, { method, quantizeActivationMatMuls: true }));
+        ranges.set(method, await calibrate(model, calibration.feeds, { method, quantizeActivationMatMuls: true, probe: createTensorProbe() }));
       }
       quantizeStatic(model, ranges.get(method)!, variant.options);
     }

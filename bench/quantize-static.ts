@@ -14,8 +14,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeModel, encodeModel, loadModel, saveModel, type Model } from '@vit-opt/graph';
+import { createTensorProbe } from '@vit-opt/eval';
 import {
   findPreprocessorConfig,
+  imageFolderFeeds,
   loadPreprocessConfig,
   type InputFeeds,
   type PreprocessConfig,
@@ -25,7 +27,6 @@ import * as ort from 'onnxruntime-node';
 // Imported from source until @vit-opt/quantize's index exports static quantization.
 import { calibrate } from '@vit-opt/quantize';
 import type { ActivationRanges, CalibrationMethod } from '@vit-opt/quantize';
-import { imageFolderFeeds } from '@vit-opt/quantize';
 import { loadRanges, saveRanges } from '@vit-opt/quantize';
 import { quantizeStatic } from '@vit-opt/quantize';
 import type { StaticQuantizationOptions } from '@vit-opt/quantize';
@@ -43,6 +44,8 @@ const CHILD_FLAG = '--calibrate-child';
 const CALIBRATION_IMAGES = 'fixtures/data/fashion-mnist/calib';
 const VALIDATION_IMAGES = 'fixtures/data/fashion-mnist/val';
 const thisFile = fileURLToPath(import.meta.url);
+/** What runs the model while calibrating. */
+const probe = createTensorProbe();
 
 if (process.argv[2] === CHILD_FLAG) {
   // The measured child: load, calibrate, save the ranges. Its peak RSS is calibration's.
@@ -54,7 +57,7 @@ if (process.argv[2] === CHILD_FLAG) {
     batchSize: Number(batchSize),
   });
   const calibrating = performance.now();
-  const ranges = await calibrate(model, images.feeds, { method: method as CalibrationMethod });
+  const ranges = await calibrate(model, images.feeds, { method: method as CalibrationMethod, probe });
   const calibrateMs = performance.now() - calibrating;
   saveRanges(output!, ranges);
   console.log(
@@ -146,7 +149,7 @@ try {
     batchSize: calibrationBatch,
     limit: 32,
   });
-  const qoperatorRanges = await calibrate(float, qoperatorImages.feeds, { format: 'qoperator' });
+  const qoperatorRanges = await calibrate(float, qoperatorImages.feeds, { format: 'qoperator', probe });
   // Attention fused into QAttention first (as for the fastest dynamic layout): the fused graph
   // has other tensors, calibrated here on 32 images like the QOperator layout.
   const fusedFloat = decodeModel(encodeModel(float));
@@ -156,7 +159,7 @@ try {
     batchSize: calibrationBatch,
     limit: 32,
   });
-  const fusedRanges = await calibrate(fusedFloat, fusedImages.feeds);
+  const fusedRanges = await calibrate(fusedFloat, fusedImages.feeds, { probe });
   const layouts: Record<
     string,
     { ranges: ActivationRanges; options: StaticQuantizationOptions; float?: Model }

@@ -1,5 +1,4 @@
-import { VitOptError, type Model, type TensorProbe } from '@vit-opt/graph';
-import type { FeedBatch } from './feeds.js';
+import { VitOptError, type FeedBatch, type Model, type TensorProbe } from '@vit-opt/graph';
 
 /** A float32 tensor a probe run returned, with its dims. */
 export interface Activation {

@@ -1,10 +1,4 @@
-import type { ProbeFeed } from '@vit-opt/graph';
-
-/** One batch of model inputs by name. */
-export type FeedBatch = Readonly<Record<string, ProbeFeed>>;
-
-/** Batches of inputs: calibration images, as @vit-opt/eval's data readers make them. */
-export type FeedBatches = Iterable<FeedBatch> | AsyncIterable<FeedBatch>;
+import type { FeedBatch, FeedBatches } from '@vit-opt/graph';
 
 /** The batches, read once into memory: scoring runs the model on them many times. */
 export async function collectBatches(feeds: FeedBatches, limit = Infinity): Promise<FeedBatch[]> {

@@ -1,7 +1,6 @@
 export { findAttentionBlocks } from '@vit-opt/graph';
 export { findAttentionLayers } from './attention-layers.js';
 export type { AttentionLayer } from './attention-layers.js';
-export type { FeedBatch, FeedBatches } from './feeds.js';
 export { parseHeadPlan, resolveHeadPlan } from './head-plan.js';
 export type { HeadPlan } from './head-plan.js';
 export { planHeadsIteratively } from './iterative-plan.js';

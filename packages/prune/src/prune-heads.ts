@@ -2,12 +2,14 @@ import {
   VitOptError,
   cleanup,
   findVitStructure,
+  type FeedBatch,
+  type FeedBatches,
   type Model,
   type TensorProbe,
 } from '@vit-opt/graph';
 import { augmentedGrams, featureMeans } from './activations.js';
 import { findAttentionLayers, headFeatures, type AttentionLayer } from './attention-layers.js';
-import { collectBatches, type FeedBatch, type FeedBatches } from './feeds.js';
+import { collectBatches } from './feeds.js';
 import { resolveHeadPlan, type HeadPlan } from './head-plan.js';
 import { rewriteHeadShapes } from './head-shapes.js';
 import { refitLinear } from './least-squares.js';

@@ -2,12 +2,14 @@ import {
   VitOptError,
   cleanup,
   findMlpBlocks,
+  type FeedBatch,
+  type FeedBatches,
   type LinearMatch,
   type Model,
   type TensorProbe,
 } from '@vit-opt/graph';
 import { augmentedGrams, featureMeans, forEachActivation } from './activations.js';
-import { collectBatches, type FeedBatch, type FeedBatches } from './feeds.js';
+import { collectBatches } from './feeds.js';
 import { refitLinear } from './least-squares.js';
 import {
   foldInputMeansIntoBias,

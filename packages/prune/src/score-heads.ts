@@ -1,7 +1,13 @@
-import { VitOptError, type Model, type TensorProbe } from '@vit-opt/graph';
+import {
+  VitOptError,
+  type FeedBatch,
+  type FeedBatches,
+  type Model,
+  type TensorProbe,
+} from '@vit-opt/graph';
 import { forEachActivation } from './activations.js';
 import { findAttentionLayers, type AttentionLayer } from './attention-layers.js';
-import { collectBatches, type FeedBatch, type FeedBatches } from './feeds.js';
+import { collectBatches } from './feeds.js';
 import { readWeight } from './linear-weights.js';
 import { maskHeads } from './mask-heads.js';
 

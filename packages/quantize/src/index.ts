@@ -69,11 +69,6 @@ export type {
   CalibrationMethod,
   TensorRange,
 } from './calibration/activation-ranges.js';
-export { imageFolderFeeds } from './calibration/image-folder-feeds.js';
-export type {
-  CalibrationImages,
-  ImageFolderFeedsOptions,
-} from './calibration/image-folder-feeds.js';
 export { loadRanges, saveRanges, stageRanges } from './calibration/ranges-file.js';
 export { quantizeStatic, quantizeStaticPass } from './static/quantize-static.js';
 export type { QuantizedActivation, StaticQuantizationReport } from './static/quantize-static.js';
@@ -105,8 +100,8 @@ export type {
 export type { AttentionFusionStyle } from './fusion/attention-fusion.js';
 export type { GeluFusionStyle } from './fusion/gelu-fusion.js';
 export type { SkippedFusion } from './fusion/fusion-graph.js';
-// The whole workflow of one quantization (fusion, checks, preprocessing, calibration or saved
-// ranges, the mode, the error report), as `vit-opt quantize` and the pipeline run it.
+// The whole workflow of one quantization (fusion, checks, calibration or saved ranges, the mode,
+// the error report), as `vit-opt quantize` and the pipeline run it.
 export { quantizeModel, ERROR_REPORT_SAMPLES } from './quantize-model/quantize-model.js';
 export type {
   DynamicModelOptions,
@@ -120,4 +115,3 @@ export type {
   StaticModelOptions,
   UsedRanges,
 } from './quantize-model/quantize-model.js';
-export { findImagePreprocessing } from './quantize-model/image-preprocessing.js';

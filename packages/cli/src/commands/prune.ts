@@ -6,11 +6,12 @@ import {
   loadModel,
   stageFile,
   stageModel,
+  type FeedBatch,
   type Model,
   type StagedFile,
 } from '@vit-opt/graph';
 import { createTensorProbe } from '@vit-opt/eval';
-import type { PreprocessOverrides } from '@vit-opt/eval/data';
+import { calibrationImages, type PreprocessOverrides } from '@vit-opt/eval/data';
 import {
   HEAD_RECOVERIES,
   HEAD_SCORINGS,
@@ -22,7 +23,6 @@ import {
   selectNeurons,
   scoreHeads,
   selectHeads,
-  type FeedBatch,
   type HeadBudget,
   type HeadImportance,
   type HeadPlan,
@@ -31,7 +31,6 @@ import {
   type PruneHeadsResult,
   type PruneMlpResult,
 } from '@vit-opt/prune';
-import { findImagePreprocessing, imageFolderFeeds } from '@vit-opt/quantize';
 import { checkOutputs, commitOutputs, companionInputs, stageAll } from '../outputs.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
@@ -273,22 +272,14 @@ async function calibrationFeeds(
   flags: PruneFlags,
   overrides: PreprocessOverrides,
 ): Promise<FeedBatch[]> {
-  const preprocess = await findImagePreprocessing(modelPath, overrides);
-  const images = await imageFolderFeeds(model, flags.calib!, {
-    preprocess,
+  const images = await calibrationImages(model, {
+    folder: flags.calib!,
+    modelPath,
+    preprocessOverrides: overrides,
     limit: flags.calibLimit,
   });
   const batches: FeedBatch[] = [];
-  for await (const feeds of images.feeds) {
-    batches.push(
-      Object.fromEntries(
-        Object.entries(feeds).map(([name, feed]) => [
-          name,
-          { type: 'float32', data: feed.data, dims: feed.dims },
-        ]),
-      ),
-    );
-  }
+  for await (const feeds of images.feeds) batches.push(feeds);
   return batches;
 }
 

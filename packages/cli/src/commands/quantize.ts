@@ -9,6 +9,7 @@ import {
   type StagedFile,
 } from '@vit-opt/graph';
 import {
+  ERROR_REPORT_SAMPLES,
   QUANTIZATION_TARGETS,
   formatReport,
   quantizeModel,
@@ -18,7 +19,12 @@ import {
   type QuantizeModelOptions,
   type QuantizedModel,
 } from '@vit-opt/quantize';
-import type { PreprocessOverrides } from '@vit-opt/eval/data';
+import { createTensorProbe, sha256File } from '@vit-opt/eval';
+import {
+  calibrationImages,
+  type CalibrationImages,
+  type PreprocessOverrides,
+} from '@vit-opt/eval/data';
 import type { CliCommand } from '../command.js';
 import { writeJson } from '../output.js';
 import { interruptSignal, throwIfInterrupted } from '../interrupt.js';
@@ -196,13 +202,27 @@ export const quantizeCommand: CliCommand = {
         const progress = calibrationProgress(io);
         try {
           const model = loadModel(modelPath);
+          const sourceSha256 = await sha256File(modelPath);
+          // Made before any work, so that images the model cannot take are refused first; the
+          // report compares on a few images of its own, calibration reads --calib-limit.
+          const readImages = (limit: number | undefined): Promise<CalibrationImages> =>
+            calibrationImages(model, {
+              folder: flags.calib!,
+              modelPath,
+              preprocessOverrides: overrides,
+              ...(limit === undefined ? {} : { limit }),
+            });
+          const reportImages =
+            flags.report === undefined ? undefined : await readImages(ERROR_REPORT_SAMPLES);
+          const calibration =
+            flags.mode === 'static' && flags.ranges === undefined
+              ? await readImages(flags.calibLimit)
+              : undefined;
           const quantized = await quantizeModel(model, {
-            ...modeOptions(flags),
-            modelPath,
-            ...(flags.calib === undefined
-              ? {}
-              : { images: { folder: flags.calib, preprocessOverrides: overrides } }),
-            errorReport: flags.report !== undefined,
+            ...modeOptions(flags, calibration),
+            sourceSha256,
+            ...(reportImages === undefined ? {} : { errorReport: { images: reportImages } }),
+            probe: createTensorProbe(),
             inPlace: true,
             onProgress: progress.onProgress,
             signal: interrupt.signal,
@@ -243,7 +263,7 @@ export const quantizeCommand: CliCommand = {
                 : [],
           ]);
           commitOutputs(staged, interrupt.signal);
-          const skipped = ranges?.skippedImages;
+          const skipped = calibration?.skipped;
           if (skipped !== undefined && skipped.count > 0) {
             const first = skipped.first;
             io.stderr.write(
@@ -289,7 +309,10 @@ function quantizePaths(modelPath: string, flags: QuantizeFlags): RunPaths {
 }
 
 /** The library's options for the mode the flags ask for. */
-function modeOptions(flags: QuantizeFlags): QuantizeModelOptions {
+function modeOptions(
+  flags: QuantizeFlags,
+  calibration: CalibrationImages | undefined,
+): QuantizeModelOptions {
   switch (flags.mode) {
     case 'dynamic':
       return {
@@ -305,11 +328,8 @@ function modeOptions(flags: QuantizeFlags): QuantizeModelOptions {
       return {
         mode: 'static',
         modeOptions: staticOptions(flags),
-        calibration: {
-          method: flags.calibMethod,
-          percentile: flags.percentile,
-          limit: flags.calibLimit,
-        },
+        calibration: { method: flags.calibMethod, percentile: flags.percentile },
+        ...(calibration === undefined ? {} : { images: calibration }),
         ...(flags.ranges === undefined ? {} : { ranges: flags.ranges }),
       };
   }

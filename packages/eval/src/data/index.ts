@@ -9,6 +9,7 @@ export type {
 } from './preprocess/config.js';
 export { resolvePreprocessConfig } from './preprocess/config.js';
 export { findPreprocessorConfig, loadPreprocessConfig } from './preprocess/config-file.js';
+export { findImagePreprocessing } from './preprocess/find-image-preprocessing.js';
 export type { ResampleFilter } from './preprocess/resample-filters.js';
 export { RESAMPLE_FILTERS } from './preprocess/resample-filters.js';
 export type { RgbImage } from './preprocess/rgb-image.js';
@@ -30,6 +31,14 @@ export type { ImageBatch, ImageBatchOptions } from './batches/image-batches.js';
 export { imageBatches } from './batches/image-batches.js';
 export type { InputFeeds, TensorFeed } from './batches/input-feeds.js';
 export { batchesToFeeds } from './batches/input-feeds.js';
+export { calibrationImages, imageFolderFeeds } from './batches/image-folder-feeds.js';
+export type {
+  CalibrationImages,
+  CalibrationImagesOptions,
+  ImageFolderFeeds,
+  ImageFolderFeedsOptions,
+  SkippedImages,
+} from './batches/image-folder-feeds.js';
 
 export type { InputDim } from './input-shape.js';
 export { checkImageInputShape } from './input-shape.js';

@@ -3,17 +3,14 @@ import {
   VitOptError,
   encodeModel,
   type Model,
+  type ProbeFeed,
   type TensorProbe,
   type TensorProbeSession,
   type Value,
 } from '@vit-opt/graph';
 
 /** One input of a run: float32 values, or float16 bit patterns for a float16 input. */
-export interface InnerTensorFeed {
-  readonly type: 'float32' | 'float16';
-  readonly data: Float32Array | Uint16Array;
-  readonly dims: readonly number[];
-}
+export type InnerTensorFeed = ProbeFeed;
 
 /** One named tensor a run returned, as onnxruntime typed it ('float32', 'float16', 'uint8'…). */
 export interface InnerTensorValue {
@@ -61,7 +58,7 @@ export class InnerTensorSession implements TensorProbeSession {
   ): Promise<Map<string, InnerTensorValue>> {
     const inputs: Record<string, OrtTensor> = {};
     for (const [name, feed] of Object.entries(feeds))
-      inputs[name] = new OrtTensor(feed.type, feed.data, [...feed.dims]);
+      inputs[name] = new OrtTensor(feed.type ?? 'float32', feed.data, [...feed.dims]);
     let outputs: InferenceSession.OnnxValueMapType;
     try {
       outputs = await this.#session.run(inputs, [...this.tensorNames]);

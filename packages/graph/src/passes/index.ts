@@ -1,6 +1,10 @@
 export { definePass, changed } from './pass.js';
 export type { Pass, PassContext, PassResult, ConstantEvaluator } from './pass.js';
 export type {
+  FeedBatch,
+  FeedBatches,
+  Float16Feed,
+  Float32Feed,
   ProbeFeed,
   ProbedTensor,
   TensorProbe,

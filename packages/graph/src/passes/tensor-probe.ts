@@ -1,11 +1,30 @@
 import type { Model } from '../ir/model.js';
 
-/** One input of a probe run: float32 values, or float16 bit patterns for a float16 input. */
-export interface ProbeFeed {
-  readonly type: 'float32' | 'float16';
-  readonly data: Float32Array | Uint16Array;
+/** One float32 input: `type` may be left out. */
+export interface Float32Feed {
+  readonly type?: 'float32';
+  readonly data: Float32Array;
   readonly dims: readonly number[];
 }
+
+/** One float16 input, as float16 bit patterns. */
+export interface Float16Feed {
+  readonly type: 'float16';
+  readonly data: Uint16Array;
+  readonly dims: readonly number[];
+}
+
+/** One input of a probe run. */
+export type ProbeFeed = Float32Feed | Float16Feed;
+
+/** One batch of model inputs by name: what a probe runs, what @vit-opt/eval's data readers make. */
+export type FeedBatch = Readonly<Record<string, ProbeFeed>>;
+
+/**
+ * Batches of inputs (calibration images, say): an array a pass may read many times, or a stream
+ * read once.
+ */
+export type FeedBatches = Iterable<FeedBatch> | AsyncIterable<FeedBatch>;
 
 /** One named tensor a run returned, as the runtime typed it ('float32', 'float16', 'uint8'…). */
 export interface ProbedTensor {
@@ -18,7 +37,7 @@ export interface ProbedTensor {
 export interface TensorProbeSession {
   readonly tensorNames: readonly string[];
   /** The named tensors for one batch of inputs. */
-  run(feeds: Readonly<Record<string, ProbeFeed>>): Promise<Map<string, ProbedTensor>>;
+  run(feeds: FeedBatch): Promise<Map<string, ProbedTensor>>;
   dispose(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
-import { VitOptError, type Model } from '@vit-opt/graph';
+import { VitOptError, type FeedBatch, type Model } from '@vit-opt/graph';
 import { createTensorProbe } from '@vit-opt/eval';
-import type { PreprocessOverrides } from '@vit-opt/eval/data';
+import { calibrationImages, type PreprocessOverrides } from '@vit-opt/eval/data';
 import {
   planHeadsIteratively,
   pruneHeads,
@@ -9,12 +9,10 @@ import {
   selectNeurons,
   scoreHeads,
   selectHeads,
-  type FeedBatch,
   type HeadPlan,
   type HeadRecovery,
   type HeadScoring,
 } from '@vit-opt/prune';
-import { findImagePreprocessing, imageFolderFeeds } from '@vit-opt/quantize';
 import type { StepOptions, VariantStep } from './variant-step.js';
 
 /** `vit-opt prune`: attention heads removed by a budget and a score, or by an explicit plan. */
@@ -165,19 +163,14 @@ async function calibrationFeeds(
   overrides: PreprocessOverrides,
   options: StepOptions,
 ): Promise<FeedBatch[]> {
-  const preprocess = await findImagePreprocessing(modelPath, overrides);
   const limit = (options['calib-limit'] as number | undefined) ?? 64;
-  const images = await imageFolderFeeds(model, folder, { preprocess, limit });
+  const images = await calibrationImages(model, {
+    folder,
+    modelPath,
+    preprocessOverrides: overrides,
+    limit,
+  });
   const batches: FeedBatch[] = [];
-  for await (const feeds of images.feeds) {
-    batches.push(
-      Object.fromEntries(
-        Object.entries(feeds).map(([name, feed]) => [
-          name,
-          { type: 'float32', data: feed.data, dims: feed.dims },
-        ]),
-      ),
-    );
-  }
+  for await (const feeds of images.feeds) batches.push(feeds);
   return batches;
 }

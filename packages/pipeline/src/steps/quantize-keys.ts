@@ -5,6 +5,7 @@ import {
   type QuantizationTarget,
   type QuantizeModelOptions,
 } from '@vit-opt/quantize';
+import { createTensorProbe } from '@vit-opt/eval';
 import type { JsonSchema, StepInput, StepOptions, StepOutput } from './variant-step.js';
 
 // The keys quantizing kinds share, named as `vit-opt quantize`'s flags are.
@@ -85,8 +86,8 @@ export async function quantizeStep(
 ): Promise<StepOutput> {
   const quantized = await quantizeModel(input.model, {
     ...options,
-    modelPath: input.modelPath,
     sourceSha256: input.modelSha256,
+    probe: createTensorProbe(),
     inPlace: true,
     onProgress: (p) => input.onProgress(p.done, p.total, 'images'),
     ...(input.signal === undefined ? {} : { signal: input.signal }),

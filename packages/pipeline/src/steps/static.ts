@@ -10,6 +10,7 @@ import {
   withoutUndefined,
 } from './quantize-keys.js';
 import type { VariantStep } from './variant-step.js';
+import { calibrationImages } from '@vit-opt/eval/data';
 import type { CalibrationMethod, QuantizedModelFormat, StaticOpType } from '@vit-opt/quantize';
 
 /** Static int8 (`vit-opt quantize --mode static`), calibrated on the pipeline's calibration set. */
@@ -28,15 +29,20 @@ export const staticStep: VariantStep = {
   },
   usesCalibration: () => true,
   fingerprint: targetFingerprint,
-  build: (input) => {
+  build: async (input) => {
     const o = input.options;
+    const limit = o['calib-limit'] as number | undefined;
     return quantizeStep(input, {
       mode: 'static',
-      images: { folder: input.calibration!, preprocessOverrides: input.preprocess },
+      images: await calibrationImages(input.model, {
+        folder: input.calibration!,
+        modelPath: input.modelPath,
+        preprocessOverrides: input.preprocess,
+        ...(limit === undefined ? {} : { limit }),
+      }),
       calibration: withoutUndefined({
         method: o['calib-method'] as CalibrationMethod | undefined,
         percentile: o.percentile as number | undefined,
-        limit: o['calib-limit'] as number | undefined,
       }),
       modeOptions: withoutUndefined({
         ...targetOptions(o),

@@ -5,8 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTensorProbe } from '@vit-opt/eval';
-import { decodeTensor, loadModel, type Model, type TensorProbe } from '@vit-opt/graph';
-import type { FeedBatch } from '../feeds.js';
+import {
+  decodeTensor,
+  loadModel,
+  type FeedBatch,
+  type Model,
+  type TensorProbe,
+} from '@vit-opt/graph';
 
 export const FIXTURE_NAMES = ['vit-tiny-hf', 'vit-tiny-tv'] as const;
 export type FixtureName = (typeof FIXTURE_NAMES)[number];

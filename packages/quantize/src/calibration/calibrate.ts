@@ -1,5 +1,4 @@
-import { VitOptError, type Model } from '@vit-opt/graph';
-import type { InputFeeds } from '@vit-opt/eval/data';
+import { VitOptError, type FeedBatch, type FeedBatches, type Model } from '@vit-opt/graph';
 import { assertNotQuantized } from '../model-checks.js';
 import { planQdqLayout } from '../static/qdq-layout.js';
 import type { ActivationRanges, TensorRange } from './activation-ranges.js';
@@ -10,20 +9,21 @@ import {
   type CalibrationOptions,
 } from './calibration-options.js';
 import type { RangeCollector } from './range-collector.js';
-import { TensorSession, type TensorValues } from './tensor-session.js';
+import { TensorSession, requireProbe, type TensorValues } from './tensor-session.js';
 
 /**
- * Runs the model with onnxruntime on every batch of `data` and returns the range of each tensor
+ * Runs the model through `options.probe` on every batch of `data` and returns the range of each tensor
  * the static layout quantizes (the same layout options must go to quantizeStatic). Each tensor
  * streams into its own fixed-size collector, so memory is one batch of activations plus one
  * min/max pair or histogram per tensor, however many samples there are.
  */
 export async function calibrate(
   model: Model,
-  data: AsyncIterable<InputFeeds> | Iterable<InputFeeds>,
-  options: CalibrationOptions = {},
+  data: FeedBatches,
+  options: CalibrationOptions,
 ): Promise<ActivationRanges> {
   const settings = normalizeCalibrationOptions(options);
+  const probe = requireProbe(settings.probe, 'calibration');
   settings.signal?.throwIfAborted();
   assertNotQuantized(model, 'calibrate');
   const tensors = planQdqLayout(model, settings.layout).calibrated.map((value) => value.name);
@@ -31,10 +31,7 @@ export async function calibrate(
     throw new VitOptError('INVALID_ARGUMENT', 'nothing to calibrate: the layout quantizes no tensor of this model', { subject: 'model' });
   }
   const collectors = new Map<string, RangeCollector>(tensors.map((name) => [name, createCollector(settings)]));
-  const session = await TensorSession.create(model, tensors, {
-    ...(settings.threads === undefined ? {} : { threads: settings.threads }),
-    ...(settings.probe === undefined ? {} : { probe: settings.probe }),
-  });
+  const session = await TensorSession.create(model, tensors, probe);
   const started = performance.now();
   let batches = 0;
   let samples = 0;
@@ -76,7 +73,7 @@ function rangeOf(name: string, collector: RangeCollector): TensorRange {
   return range;
 }
 
-function leadingDimension(feeds: InputFeeds): number {
+function leadingDimension(feeds: FeedBatch): number {
   const first = Object.values(feeds)[0];
   return first?.dims[0] ?? 0;
 }

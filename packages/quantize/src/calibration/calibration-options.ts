@@ -34,10 +34,8 @@ export interface CalibrationOptions extends StaticLayoutOptions {
   symmetric?: boolean;
   /** percentile and entropy: histogram bins on each side of 0 (default 2048). */
   histogramBins?: number;
-  /** onnxruntime intra-op threads (default: onnxruntime's choice, one per core). */
-  threads?: number;
-  /** What runs the model to read its activations (default @vit-opt/eval's onnxruntime probe). */
-  probe?: TensorProbe;
+  /** What runs the model to read its activations (e.g. @vit-opt/eval's createTensorProbe()). */
+  probe: TensorProbe;
   /** Called after every batch. */
   onProgress?: (progress: CalibrationProgress) => void;
   /** Stops calibration between batches; calibrate then rejects with the signal's reason. */
@@ -52,7 +50,6 @@ export interface CalibrationSettings {
   readonly percentile: number;
   readonly symmetric: boolean;
   readonly histogramBins: number;
-  readonly threads: number | undefined;
   readonly probe: TensorProbe | undefined;
   readonly onProgress: ((progress: CalibrationProgress) => void) | undefined;
   readonly signal: AbortSignal | undefined;
@@ -67,7 +64,6 @@ export function normalizeCalibrationOptions(options: unknown): CalibrationSettin
     'percentile',
     'symmetric',
     'histogramBins',
-    'threads',
     'probe',
     'onProgress',
     'signal',
@@ -81,7 +77,6 @@ export function normalizeCalibrationOptions(options: unknown): CalibrationSettin
     percentile: read.positiveNumber('percentile', 99.999, 100),
     symmetric: read.boolean('symmetric', false),
     histogramBins: read.integer('histogramBins', 2048, 128, 1 << 20),
-    threads: record.threads === undefined ? undefined : read.integer('threads', 1, 1, 1024),
     probe: probeOption(record.probe),
     onProgress: callback(record.onProgress),
     signal: abortSignal(record.signal),

@@ -1,17 +1,16 @@
 import {
   VitOptError,
   runPasses,
+  type FeedBatches,
   type Model,
   type TensorProbe,
   type Pass,
 } from '@vit-opt/graph';
-import { sha256File } from '@vit-opt/eval';
-import type { PreprocessConfig, PreprocessOverrides } from '@vit-opt/eval/data';
 import type { ActivationRanges } from '../calibration/activation-ranges.js';
 import { calibrate } from '../calibration/calibrate.js';
 import type { CalibrationOptions } from '../calibration/calibration-options.js';
-import { imageFolderFeeds, type SkippedImages } from '../calibration/image-folder-feeds.js';
 import { loadRanges } from '../calibration/ranges-file.js';
+import { requireProbe } from '../calibration/tensor-session.js';
 import { fuseTransformerPass, type TransformerFusionOptions } from '../fusion/fuse-transformer.js';
 import { assertNotQuantized, assertOpset } from '../model-checks.js';
 import type {
@@ -27,7 +26,6 @@ import type { RecipeMode } from '../recipe.js';
 import { buildQuantizationReport, type QuantizationErrorReport } from '../report/build-report.js';
 import { quantizeStatic, type StaticQuantizationReport } from '../static/quantize-static.js';
 import type { StaticQuantizationOptions } from '../static/static-options.js';
-import { findImagePreprocessing } from './image-preprocessing.js';
 
 /** quantizeStatic's minimum ai.onnx opset (per-axis QuantizeLinear). */
 const STATIC_MIN_OPSET = 13;
@@ -35,36 +33,33 @@ const STATIC_MIN_OPSET = 13;
 /** Images the error report compares activations on, by default. */
 export const ERROR_REPORT_SAMPLES = 8;
 
-/** Images to read: static calibrates on them; the error report compares on a few of them. */
+/**
+ * Images as batches of the model's inputs, preprocessed as it expects: @vit-opt/eval's
+ * calibrationImages reads them from a folder.
+ */
 export interface QuantizeModelImages {
-  /** An image folder, <folder>/<class>/<image>. */
-  readonly folder: string;
-  /**
-   * The preprocessing, resolved. Without it, the preprocessor_config.json beside `modelPath` is
-   * read, with `preprocessOverrides` replacing its steps (or standing in for a missing one).
-   */
-  readonly preprocess?: PreprocessConfig;
-  readonly preprocessOverrides?: PreprocessOverrides;
+  readonly feeds: FeedBatches;
+  /** How many images `feeds` holds: calibration progress counts towards it. */
+  readonly imageCount: number;
+  /** Where the images are (a folder), recorded as the path of ranges calibrated on them. */
+  readonly path?: string;
 }
 
 /** What every mode takes. */
 export interface QuantizeModelCommonOptions {
-  /**
-   * The file the model was read from: its preprocessor_config.json is found beside it, and its
-   * SHA-256 goes into the recipe unless `sourceSha256` is given.
-   */
-  readonly modelPath?: string;
   /** SHA-256 of the source model file, for the recipe. */
   readonly sourceSha256?: string;
-  readonly images?: QuantizeModelImages;
   /**
-   * Compare the quantized model with the float one, weight by weight and, on `samples` images of
-   * `images` (default 8), activation by activation: the layers to exclude when accuracy drops.
+   * Compare the quantized model with the float one, weight by weight and, on the first `samples`
+   * of `images` (default 8), activation by activation: the layers to exclude when accuracy drops.
    */
-  readonly errorReport?: boolean | { readonly samples?: number };
+  readonly errorReport?: { readonly images: QuantizeModelImages; readonly samples?: number };
   /** Quantize `model` itself rather than a copy (default false: the caller's model is untouched). */
   readonly inPlace?: boolean;
-  /** What runs the model for calibration and the error report (default @vit-opt/eval's onnxruntime probe). */
+  /**
+   * What runs the model (e.g. @vit-opt/eval's createTensorProbe()): needed to calibrate and for
+   * the error report.
+   */
   readonly probe?: TensorProbe;
   readonly onProgress?: (progress: QuantizeModelProgress) => void;
   /** Stops calibration and the error report between batches; the promise rejects with its reason. */
@@ -89,20 +84,13 @@ export interface StaticModelOptions extends QuantizeModelCommonOptions {
    * are calibrated on `images`.
    */
   readonly ranges?: ActivationRanges | string;
+  /** The images to calibrate on, read once. */
+  readonly images?: QuantizeModelImages;
   /** How the ranges are calibrated on `images`; the layout comes from `modeOptions`. */
   readonly calibration?: Pick<
     CalibrationOptions,
-    | 'method'
-    | 'percentile'
-    | 'movingAverage'
-    | 'averagingConstant'
-    | 'symmetric'
-    | 'histogramBins'
-    | 'threads'
-  > & {
-    /** Calibrate on at most this many images, drawn across the classes (default all). */
-    readonly limit?: number;
-  };
+    'method' | 'percentile' | 'movingAverage' | 'averagingConstant' | 'symmetric' | 'histogramBins'
+  >;
 }
 
 export interface Float16ModelOptions extends QuantizeModelCommonOptions {
@@ -130,10 +118,8 @@ export interface QuantizeModelProgress {
 export interface UsedRanges {
   readonly values: ActivationRanges;
   readonly source: 'images' | 'ranges-file' | 'given';
-  /** The image folder or ranges file; null for ranges given as values. */
+  /** The images' path or the ranges file; null for ranges given as values or images without a path. */
   readonly path: string | null;
-  /** Calibrated on images: those skipped because they could not be read or decoded. */
-  readonly skippedImages?: SkippedImages;
 }
 
 export interface QuantizedModel {
@@ -146,26 +132,23 @@ export interface QuantizedModel {
   readonly ranges?: UsedRanges;
   /** With `errorReport`: per-tensor SQNR against the float model, worst first. */
   readonly errorReport?: QuantizationErrorReport;
-  /** The preprocessing `images` were read with. */
-  readonly preprocess?: PreprocessConfig;
 }
 
 /**
  * The whole quantization workflow of one model, as `vit-opt quantize` and the pipeline run it:
- * fuse (dynamic, when asked), check the model, find the preprocessing of the images, calibrate
- * on them or read saved ranges (static), quantize in the mode asked, and compare the result with
- * the float model (when asked). Checks that need no work (an already quantized model, too old an
- * opset, images the model cannot take) come before any calibration. Errors are VitOptErrors whose
- * subject is the option at fault ('preprocess', a mode option's key) or the file.
+ * fuse (dynamic, when asked), check the model, calibrate on the images given or read saved ranges
+ * (static), quantize in the mode asked, and compare the result with the float model (when
+ * asked). Checks that need no work (an already quantized model, too old an opset, no probe to run
+ * the model with) come before any calibration. Errors are VitOptErrors whose subject is the
+ * option at fault ('probe', 'images', a mode option's key) or the file.
  */
 export async function quantizeModel(
   model: Model,
   options: QuantizeModelOptions,
 ): Promise<QuantizedModel> {
+  // Checked first: a missing probe is found before any work.
+  const probe = probeIfNeeded(options);
   const target = options.inPlace === true ? model : model.clone();
-  const sourceSha256 =
-    options.sourceSha256 ??
-    (options.modelPath === undefined ? undefined : await sha256File(options.modelPath));
   // Graph passes on the float model before calibration, so that the ranges, the rewrite and the
   // report all see the same graph.
   await runPasses(target, preparationPasses(options), { validate: true });
@@ -177,36 +160,26 @@ export async function quantizeModel(
       'static quantization (per-axis QuantizeLinear/DequantizeLinear)',
     );
   }
-  const images = options.images;
-  const preprocess =
-    images === undefined
-      ? undefined
-      : (images.preprocess ??
-        (await findImagePreprocessing(options.modelPath, images.preprocessOverrides)));
-  const sampleLimit = errorReportSamples(options.errorReport);
-  const float = sampleLimit === undefined ? undefined : target.clone();
-  // Made now, so that images the model cannot take are refused before any work; read only later.
-  const samples =
-    float === undefined || images === undefined
-      ? undefined
-      : await imageFolderFeeds(float, images.folder, {
-          preprocess: preprocess!,
-          limit: sampleLimit,
-        });
-  const quantized = await quantizeInMode(target, options, preprocess, sourceSha256);
-  const base = {
-    model: target,
-    mode: options.mode,
-    ...quantized,
-    ...(preprocess === undefined ? {} : { preprocess }),
-  };
-  if (float === undefined || samples === undefined) return base;
-  const errorReport = await buildQuantizationReport(float, target, samples.feeds, {
-    sampleLimit,
-    ...(options.probe === undefined ? {} : { probe: options.probe }),
+  const report = options.errorReport;
+  const float = report === undefined ? undefined : target.clone();
+  const quantized = await quantizeInMode(target, options, probe);
+  const base = { model: target, mode: options.mode, ...quantized };
+  if (float === undefined || report === undefined) return base;
+  const errorReport = await buildQuantizationReport(float, target, report.images.feeds, {
+    sampleLimit: report.samples ?? ERROR_REPORT_SAMPLES,
+    probe: requireProbe(probe, 'the error report'),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   return { ...base, errorReport };
+}
+
+/** The probe, when the options ask for work that runs the model: calibration or the error report. */
+function probeIfNeeded(options: QuantizeModelOptions): TensorProbe | undefined {
+  const calibrates =
+    options.mode === 'static' && options.ranges === undefined && options.images !== undefined;
+  if (calibrates) return requireProbe(options.probe, 'static calibration');
+  if (options.errorReport !== undefined) return requireProbe(options.probe, 'the error report');
+  return options.probe;
 }
 
 function preparationPasses(options: QuantizeModelOptions): Pass[] {
@@ -215,18 +188,12 @@ function preparationPasses(options: QuantizeModelOptions): Pass[] {
   return [fuseTransformerPass(options.fuseTransformer === true ? {} : options.fuseTransformer)];
 }
 
-function errorReportSamples(option: QuantizeModelOptions['errorReport']): number | undefined {
-  if (option === undefined || option === false) return undefined;
-  return option === true ? ERROR_REPORT_SAMPLES : (option.samples ?? ERROR_REPORT_SAMPLES);
-}
-
 async function quantizeInMode(
   model: Model,
   options: QuantizeModelOptions,
-  preprocess: PreprocessConfig | undefined,
-  sourceSha256: string | undefined,
+  probe: TensorProbe | undefined,
 ): Promise<Pick<QuantizedModel, 'report' | 'ranges'>> {
-  const source = sourceSha256 === undefined ? {} : { sourceSha256 };
+  const source = options.sourceSha256 === undefined ? {} : { sourceSha256: options.sourceSha256 };
   switch (options.mode) {
     case 'dynamic':
       return { report: quantizeDynamic(model, { ...options.modeOptions, ...source }) };
@@ -235,7 +202,7 @@ async function quantizeInMode(
     case 'fp16':
       return { report: convertFloat16(model, { ...options.modeOptions, ...source }) };
     case 'static': {
-      const ranges = await staticRanges(model, options, preprocess);
+      const ranges = await staticRanges(model, options, probe);
       return {
         report: quantizeStatic(model, ranges.values, { ...options.modeOptions, ...source }),
         ranges,
@@ -247,7 +214,7 @@ async function quantizeInMode(
 async function staticRanges(
   model: Model,
   options: StaticModelOptions,
-  preprocess: PreprocessConfig | undefined,
+  probe: TensorProbe | undefined,
 ): Promise<UsedRanges> {
   if (typeof options.ranges === 'string') {
     return {
@@ -258,33 +225,28 @@ async function staticRanges(
   }
   if (options.ranges !== undefined) return { values: options.ranges, source: 'given', path: null };
   const images = options.images;
-  if (images === undefined || preprocess === undefined) {
+  if (images === undefined) {
     throw new VitOptError(
       'INVALID_ARGUMENT',
       'static quantization needs activation ranges: give images to calibrate on, or ranges',
       { subject: 'images' },
     );
   }
-  const { limit, ...calibration } = options.calibration ?? {};
-  const feeds = await imageFolderFeeds(model, images.folder, { preprocess, limit });
-  options.onProgress?.({ stage: 'calibrating', done: 0, total: feeds.imageCount });
+  const total = images.imageCount;
+  options.onProgress?.({ stage: 'calibrating', done: 0, total });
   const m = options.modeOptions ?? {};
-  const values = await calibrate(model, feeds.feeds, {
+  const values = await calibrate(model, images.feeds, {
     opTypes: m.opTypes,
     includeNodes: m.includeNodes,
     excludeNodes: m.excludeNodes,
     minimumWeightElements: m.minimumWeightElements,
     format: m.format,
     quantizeActivationMatMuls: m.quantizeActivationMatMuls,
-    ...calibration,
-    ...(options.probe === undefined ? {} : { probe: options.probe }),
+    ...options.calibration,
+    probe: requireProbe(probe, 'static calibration'),
     onProgress: (p) =>
-      options.onProgress?.({
-        stage: 'calibrating',
-        done: Math.min(p.samples, feeds.imageCount),
-        total: feeds.imageCount,
-      }),
+      options.onProgress?.({ stage: 'calibrating', done: Math.min(p.samples, total), total }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  return { values, source: 'images', path: images.folder, skippedImages: feeds.skipped };
+  return { values, source: 'images', path: images.path ?? null };
 }

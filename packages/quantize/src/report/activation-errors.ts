@@ -1,13 +1,13 @@
 import {
   DataType,
   VitOptError,
+  type FeedBatches,
   type Model,
   type Node,
   type TensorProbe,
   type Value,
 } from '@vit-opt/graph';
-import type { InputFeeds } from '@vit-opt/eval/data';
-import { TensorSession, type TensorValues } from '../calibration/tensor-session.js';
+import { TensorSession, feedValues, type TensorValues } from '../calibration/tensor-session.js';
 import { inferElementTypes } from '../graph/element-types.js';
 import { isValuePreserving } from '../static/value-preserving-ops.js';
 import { sqnrDb } from '../weights/rounding.js';
@@ -17,8 +17,7 @@ import type { TensorError } from './tensor-error.js';
 export interface ActivationErrorOptions {
   /** Stop after this many samples (images). */
   readonly sampleLimit: number;
-  readonly threads?: number;
-  readonly probe?: TensorProbe;
+  readonly probe: TensorProbe;
   readonly signal?: AbortSignal;
 }
 
@@ -39,7 +38,7 @@ interface ActivationPair {
 export async function activationErrors(
   floatModel: Model,
   quantizedModel: Model,
-  samples: AsyncIterable<InputFeeds> | Iterable<InputFeeds>,
+  samples: FeedBatches,
   options: ActivationErrorOptions,
 ): Promise<{ errors: TensorError[]; sampleCount: number }> {
   // Static quantization is measured where it quantizes; the other modes where they compute differently.
@@ -53,8 +52,8 @@ export async function activationErrors(
     );
   }
   const graphInputs = new Set(floatModel.graph.inputs.map((v) => v.name));
-  const floatSession = await TensorSession.create(floatModel, pairs.filter((p) => !graphInputs.has(p.floatName)).map((p) => p.floatName), options);
-  const quantizedSession = await TensorSession.create(quantizedModel, pairs.map((p) => p.quantizedName), options);
+  const floatSession = await TensorSession.create(floatModel, pairs.filter((p) => !graphInputs.has(p.floatName)).map((p) => p.floatName), options.probe);
+  const quantizedSession = await TensorSession.create(quantizedModel, pairs.map((p) => p.quantizedName), options.probe);
   const energies = pairs.map(() => new ErrorEnergy());
   let sampleCount = 0;
   try {
@@ -63,7 +62,7 @@ export async function activationErrors(
       const reference = await floatSession.run(feeds);
       const quantized = await quantizedSession.run(feeds);
       pairs.forEach((pair, i) => {
-        const x = graphInputs.has(pair.floatName) ? feeds[pair.floatName]!.data : (reference.get(pair.floatName) as Float32Array);
+        const x = graphInputs.has(pair.floatName) ? feedValues(feeds[pair.floatName]!) : (reference.get(pair.floatName) as Float32Array);
         energies[i]!.add(x, restore(quantized.get(pair.quantizedName)!, pair));
       });
       sampleCount += Object.values(feeds)[0]?.dims[0] ?? 0;

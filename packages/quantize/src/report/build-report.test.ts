@@ -1,16 +1,15 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Model } from '@vit-opt/graph';
-import { loadPreprocessConfig, type InputFeeds } from '@vit-opt/eval/data';
+import { type FeedBatch, type Model } from '@vit-opt/graph';
+import { imageFolderFeeds, loadPreprocessConfig } from '@vit-opt/eval/data';
 import { calibrate } from '../calibration/calibrate.js';
-import { imageFolderFeeds } from '../calibration/image-folder-feeds.js';
 import { fuseTransformer } from '../fusion/fuse-transformer.js';
 import { findWeightedNodes } from '../graph/weighted-nodes.js';
 import { convertFloat16 } from '../passes/convert-float16.js';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
 import { quantizeWeightsInt4 } from '../passes/quantize-weights-int4.js';
 import { quantizeStatic } from '../static/quantize-static.js';
-import { FIXTURE_NAMES, REPO_ROOT, fixtureDir, fixtureTestData, loadFixture } from '../testing/fixtures.js';
+import { FIXTURE_NAMES, REPO_ROOT, fixtureDir, fixtureTestData, loadFixture, probe } from '../testing/fixtures.js';
 import { buildQuantizationReport, type QuantizationErrorReport } from './build-report.js';
 import { formatReport } from './format-report.js';
 import type { TensorError } from './tensor-error.js';
@@ -28,11 +27,11 @@ describe.each(FIXTURE_NAMES.flatMap((name) => (['qdq', 'qoperator'] as const).ma
       const float = loadFixture(name);
       const { pixels, dims } = fixtureTestData(name);
       const samples = [{ pixel_values: { data: pixels, dims } }];
-      const ranges = await calibrate(float, samples, { format });
+      const ranges = await calibrate(float, samples, { probe, format });
       const quantized = copyOf(float);
       const quantization = quantizeStatic(quantized, ranges, { format });
 
-      const report = await buildQuantizationReport(float, quantized, samples);
+      const report = await buildQuantizationReport(float, quantized, samples, { probe });
       expect(report.sampleCount).toBe(dims[0]);
       const weights = ofKind(report, 'weight');
       const activations = ofKind(report, 'activation');
@@ -104,7 +103,7 @@ function quantizeWith(float: Model, mode: RewritingMode, exclude: RegExp[] = [])
 describe('buildQuantizationReport on the modes that rewrite nodes (vit-tiny-hf, 4 calibration images)', () => {
   const MODES: RewritingMode[] = ['dynamic', 'int4', 'fp16'];
   let float: Model;
-  let samples: InputFeeds[];
+  let samples: FeedBatch[];
   const quantized = new Map<RewritingMode, { nodes: RewrittenNode[]; report: QuantizationErrorReport }>();
   const reportOf = (mode: RewritingMode): QuantizationErrorReport => quantized.get(mode)!.report;
   beforeAll(async () => {
@@ -115,7 +114,7 @@ describe('buildQuantizationReport on the modes that rewrite nodes (vit-tiny-hf, 
     for await (const batch of images.feeds) samples.push(batch);
     for (const mode of MODES) {
       const { model, nodes } = quantizeWith(float, mode);
-      quantized.set(mode, { nodes, report: await buildQuantizationReport(float, model, samples) });
+      quantized.set(mode, { nodes, report: await buildQuantizationReport(float, model, samples, { probe }) });
     }
   });
 
@@ -161,7 +160,7 @@ describe('buildQuantizationReport on the modes that rewrite nodes (vit-tiny-hf, 
     // The report names the node to exclude, whatever the kind of the entry.
     const node = worst.nodes[0]!;
     const { model } = quantizeWith(float, mode, [exactly(node)]);
-    const report = await buildQuantizationReport(float, model, samples);
+    const report = await buildQuantizationReport(float, model, samples, { probe });
     expect(report.tensors.find((entry) => entry.tensor === worst.tensor)).toBeUndefined();
     const ofNode = report.tensors.filter((entry) => entry.producer === node || (entry.kind === 'weight' && entry.consumers.includes(node)));
     expect(ofNode).toEqual([]);
@@ -170,7 +169,7 @@ describe('buildQuantizationReport on the modes that rewrite nodes (vit-tiny-hf, 
   it('fp16 with float16 inputs and outputs: the samples are rounded to float16 as they are fed', async () => {
     const model = copyOf(float);
     convertFloat16(model, { keepIoTypes: false });
-    const report = await buildQuantizationReport(float, model, samples);
+    const report = await buildQuantizationReport(float, model, samples, { probe });
     expect(ofKind(report, 'activation').map((entry) => entry.tensor)).toContain('logits');
     expect(report.tensors.length).toBe(reportOf('fp16').tensors.length);
     expect(Math.min(...sqnrOf(report))).toBeGreaterThan(50);
@@ -183,7 +182,7 @@ describe('buildQuantizationReport on the modes that rewrite nodes (vit-tiny-hf, 
     const quantization = quantizeDynamic(model);
     const attention = quantization.quantizedNodes.filter((node) => node.opType === 'Attention');
     expect(attention).toHaveLength(4);
-    const report = await buildQuantizationReport(fused, model, samples);
+    const report = await buildQuantizationReport(fused, model, samples, { probe });
     for (const node of attention) {
       expect(report.tensors).toContainEqual(expect.objectContaining({ kind: 'weight', tensor: node.weightName, consumers: [node.name] }));
       expect(report.tensors).toContainEqual(expect.objectContaining({ kind: 'activation', producer: node.name }));
@@ -197,10 +196,10 @@ describe('buildQuantizationReport refuses', () => {
     const float = loadFixture('vit-tiny-hf');
     const { pixels, dims } = fixtureTestData('vit-tiny-hf');
     const samples = [{ pixel_values: { data: pixels, dims } }];
-    await expect(buildQuantizationReport(float, copyOf(float), samples)).rejects.toThrow(
+    await expect(buildQuantizationReport(float, copyOf(float), samples, { probe })).rejects.toThrow(
       /^the quantized model computes every tensor of the float model as it does: nothing to compare/,
     );
-    await expect(buildQuantizationReport(float, float, samples, { sampleLimit: 0 })).rejects.toThrow(
+    await expect(buildQuantizationReport(float, float, samples, { probe, sampleLimit: 0 })).rejects.toThrow(
       "buildQuantizationReport option 'sampleLimit' must be an integer ≥ 1, got number 0",
     );
   });

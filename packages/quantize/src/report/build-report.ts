@@ -1,5 +1,5 @@
-import type { Model, TensorProbe } from '@vit-opt/graph';
-import type { InputFeeds } from '@vit-opt/eval/data';
+import type { FeedBatch, FeedBatches, Model, TensorProbe } from '@vit-opt/graph';
+import { requireProbe } from '../calibration/tensor-session.js';
 import { OptionReader } from '../options/option-readers.js';
 import { activationErrors } from './activation-errors.js';
 import { measurePairSaturation, type PairSaturation } from './pair-saturation.js';
@@ -9,10 +9,8 @@ import { weightErrors } from './weight-errors.js';
 export interface QuantizationReportOptions {
   /** Samples (images) the activations are compared on (default 8: the error of a layer settles fast). */
   sampleLimit?: number;
-  /** onnxruntime intra-op threads (default onnxruntime's). */
-  threads?: number;
-  /** What runs the models (default @vit-opt/eval's onnxruntime probe). */
-  probe?: TensorProbe;
+  /** What runs the models (e.g. @vit-opt/eval's createTensorProbe()). */
+  probe: TensorProbe;
   signal?: AbortSignal;
 }
 
@@ -37,37 +35,33 @@ export interface QuantizationErrorReport {
 export async function buildQuantizationReport(
   floatModel: Model,
   quantizedModel: Model,
-  samples: AsyncIterable<InputFeeds> | Iterable<InputFeeds>,
-  options: QuantizationReportOptions = {},
+  samples: FeedBatches,
+  options: QuantizationReportOptions,
 ): Promise<QuantizationErrorReport> {
-  const read = new OptionReader('buildQuantizationReport', options, ['sampleLimit', 'threads', 'probe', 'signal']);
+  const read = new OptionReader('buildQuantizationReport', options, ['sampleLimit', 'probe', 'signal']);
   const sampleLimit = read.integer('sampleLimit', 8, 1, Number.MAX_SAFE_INTEGER);
-  const threads = options.threads === undefined ? undefined : read.integer('threads', 1, 1, 1024);
+  const probe = requireProbe(options.probe, 'the quantization error report');
   const weights = weightErrors(floatModel, quantizedModel);
   // Both measurements read the same few batches, and `samples` may be a one-shot stream.
   const batches = await firstBatches(samples, sampleLimit, options.signal);
   const activations = await activationErrors(floatModel, quantizedModel, batches, {
     sampleLimit,
-    ...(threads === undefined ? {} : { threads }),
-    ...(options.probe === undefined ? {} : { probe: options.probe }),
+    probe,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   options.signal?.throwIfAborted();
-  const saturation = await measurePairSaturation(quantizedModel, batches, {
-    ...(threads === undefined ? {} : { threads }),
-    ...(options.probe === undefined ? {} : { probe: options.probe }),
-  });
+  const saturation = await measurePairSaturation(quantizedModel, batches, { probe });
   const tensors = [...weights, ...activations.errors].sort((a, b) => a.sqnrDb - b.sqnrDb);
   return { sampleCount: activations.sampleCount, tensors, saturation };
 }
 
 /** The batches of `samples` up to `sampleLimit` samples (images). */
 async function firstBatches(
-  samples: AsyncIterable<InputFeeds> | Iterable<InputFeeds>,
+  samples: FeedBatches,
   sampleLimit: number,
   signal: AbortSignal | undefined,
-): Promise<InputFeeds[]> {
-  const batches: InputFeeds[] = [];
+): Promise<FeedBatch[]> {
+  const batches: FeedBatch[] = [];
   let count = 0;
   for await (const feeds of samples) {
     signal?.throwIfAborted();

@@ -1,6 +1,12 @@
-import { DataType, type Model, type Node, type TensorProbe, type Value } from '@vit-opt/graph';
-import type { InputFeeds } from '@vit-opt/eval/data';
-import { TensorSession } from '../calibration/tensor-session.js';
+import {
+  DataType,
+  type FeedBatch,
+  type Model,
+  type Node,
+  type TensorProbe,
+  type Value,
+} from '@vit-opt/graph';
+import { TensorSession, requireProbe } from '../calibration/tensor-session.js';
 import { inferElementTypes } from '../graph/element-types.js';
 
 /**
@@ -46,8 +52,8 @@ const INT16_MIN = -32768;
 export interface PairSaturationOptions {
   /** Pair sums computed per product per batch; rows are sampled evenly beyond it (default 2²¹). */
   readonly pairBudget?: number;
-  readonly threads?: number;
-  readonly probe?: TensorProbe;
+  /** What runs the model (e.g. @vit-opt/eval's createTensorProbe()). */
+  readonly probe: TensorProbe;
 }
 
 /**
@@ -58,8 +64,8 @@ export interface PairSaturationOptions {
  */
 export async function measurePairSaturation(
   quantizedModel: Model,
-  samples: readonly InputFeeds[],
-  options: PairSaturationOptions = {},
+  samples: readonly FeedBatch[],
+  options: PairSaturationOptions,
 ): Promise<PairSaturation[]> {
   const products = findU8S8Products(quantizedModel);
   if (products.length === 0) return [];
@@ -67,10 +73,7 @@ export async function measurePairSaturation(
   const session = await TensorSession.create(
     quantizedModel,
     names,
-    {
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-      ...(options.probe === undefined ? {} : { probe: options.probe }),
-    },
+    requireProbe(options.probe, 'measuring pair saturation'),
   );
   const budget = options.pairBudget ?? 2 ** 21;
   const counts = products.map(() => ({ pairs: 0, saturated: 0, maxAbs: 0 }));

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPreprocessConfig } from '@vit-opt/eval/data';
+import { imageFolderFeeds, loadPreprocessConfig } from '@vit-opt/eval/data';
 import { calibrate } from '../calibration/calibrate.js';
-import { imageFolderFeeds } from '../calibration/image-folder-feeds.js';
-import { FIXTURE_NAMES, REPO_ROOT, fixtureDir, loadFixture } from '../testing/fixtures.js';
+import { FIXTURE_NAMES, REPO_ROOT, fixtureDir, loadFixture, probe } from '../testing/fixtures.js';
 import { createSession, opCounts } from '../testing/onnxruntime.js';
 import { quantizeStatic } from './quantize-static.js';
 
@@ -28,7 +27,7 @@ describe.each(FIXTURE_NAMES)('what onnxruntime makes of the QDQ model of %s', (n
       limit: 64,
       workers: 1,
     });
-    const ranges = await calibrate(float, calibration.feeds, { quantizeActivationMatMuls });
+    const ranges = await calibrate(float, calibration.feeds, { probe, quantizeActivationMatMuls });
     const quantized = float.clone();
     const report = quantizeStatic(quantized, ranges, { quantizeActivationMatMuls });
     const path = join(scratch, `${name}-${quantizeActivationMatMuls}.optimized.onnx`);

@@ -8,7 +8,7 @@ import { calibrate } from '../calibration/calibrate.js';
 import type { ActivationRanges } from '../calibration/activation-ranges.js';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
 import { readRecipe } from '../recipe.js';
-import { FIXTURE_NAMES, fixtureTestData, loadFixture } from '../testing/fixtures.js';
+import { FIXTURE_NAMES, fixtureTestData, loadFixture, probe } from '../testing/fixtures.js';
 import { argmaxRows, cosineSimilarity, createSession, opCounts, runLogits } from '../testing/onnxruntime.js';
 import { convModel, gemmModel, projectionsModel, seededValues } from '../testing/small-models.js';
 import { quantizeStatic, quantizeStaticPass } from './quantize-static.js';
@@ -38,7 +38,7 @@ function opTypes(model: Model): Map<string, number> {
 describe('quantizeStatic on small graphs', () => {
   it('writes the projections as Gemm units, the attention MatMuls with 8-bit inputs, and keeps the outputs', async () => {
     const float = projectionsModel();
-    const ranges = await calibrate(float, seededBatches([2, 8, 16], 4), { quantizeActivationMatMuls: true });
+    const ranges = await calibrate(float, seededBatches([2, 8, 16], 4), { probe, quantizeActivationMatMuls: true });
     const quantized = copy(float);
     const report = quantizeStatic(quantized, ranges, { quantizeActivationMatMuls: true });
     expect(report.quantizedNodes.map((n) => [n.name, n.perChannel])).toEqual([
@@ -67,7 +67,7 @@ describe('quantizeStatic on small graphs', () => {
       [gemmModel(), [3, 16]],
       [convModel(), [2, 3, 8, 8]],
     ] as const) {
-      const ranges = await calibrate(float, seededBatches(dims, 3));
+      const ranges = await calibrate(float, seededBatches(dims, 3), { probe });
       const quantized = copy(float);
       quantizeStatic(quantized, ranges);
       const bias = quantized.graph.initializers.find((v) => v.initializer!.dtype === DataType.INT32);
@@ -78,7 +78,7 @@ describe('quantizeStatic on small graphs', () => {
 
   it('per-tensor weights have one scale; int8 activations use int8 zero points', async () => {
     const float = projectionsModel();
-    const ranges = await calibrate(float, seededBatches([2, 8, 16], 2));
+    const ranges = await calibrate(float, seededBatches([2, 8, 16], 2), { probe });
     const quantized = copy(float);
     const report = quantizeStatic(quantized, ranges, { perChannel: false, activationType: 'int8' });
     expect(report.quantizedNodes.every((n) => !n.perChannel)).toBe(true);
@@ -89,7 +89,7 @@ describe('quantizeStatic on small graphs', () => {
 
   it('selects nodes by op type and name, and runs as a pass', async () => {
     const float = projectionsModel();
-    const ranges = await calibrate(float, seededBatches([2, 8, 16], 2), { excludeNodes: '^/value/' });
+    const ranges = await calibrate(float, seededBatches([2, 8, 16], 2), { probe, excludeNodes: '^/value/' });
     const quantized = copy(float);
     const run = await runPasses(quantized, [quantizeStaticPass(ranges, { excludeNodes: '^/value/' })]);
     expect(run.steps[0]!.notes[0]).toMatch(/^quantized 2 nodes/);
@@ -99,13 +99,13 @@ describe('quantizeStatic on small graphs', () => {
 
   it('refuses ranges that miss a tensor, naming it, and leaves the model untouched', async () => {
     const model = projectionsModel();
-    const ranges = await calibrate(model, seededBatches([2, 8, 16], 1));
+    const ranges = await calibrate(model, seededBatches([2, 8, 16], 1), { probe });
     const before = encodeModel(model);
     expect(() => quantizeStatic(model, ranges, { quantizeActivationMatMuls: true })).toThrow(
       /^the ranges lack 4 of the 5 tensors this layout quantizes \('\/query\/Add_output_0', '\/key\/Add_output_0', '\/value\/Add_output_0', …\); calibrate this model with the same layout options/,
     );
     expect(encodeModel(model)).toEqual(before);
-    const full = await calibrate(model, seededBatches([2, 8, 16], 1));
+    const full = await calibrate(model, seededBatches([2, 8, 16], 1), { probe });
     const broken = { ...full, tensors: { ...full.tensors, x: { min: Number.NaN, max: 1 } } };
     expect(() => quantizeStatic(model, broken)).toThrow("the range of tensor 'x' is not finite min ≤ max: [NaN, 1]");
     expect(encodeModel(model)).toEqual(before);
@@ -138,7 +138,7 @@ describe.each(FIXTURE_NAMES)('quantizeStatic on %s', (name) => {
     const float = loadFixture(name);
     const expected = await runLogits(await createSession(float), pixels, dims);
     for (const format of ['qdq', 'qoperator'] as const) {
-      const ranges = await calibrate(float, [{ pixel_values: { data: pixels, dims } }], { format });
+      const ranges = await calibrate(float, [{ pixel_values: { data: pixels, dims } }], { probe, format });
       const quantized = copy(float);
       const report = quantizeStatic(quantized, ranges, { format });
       expect(report.format).toBe(format);

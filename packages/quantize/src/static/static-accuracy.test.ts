@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imageBatches, loadPreprocessConfig, openDataset, type ImageBatch } from '@vit-opt/eval/data';
+import { imageBatches, imageFolderFeeds, loadPreprocessConfig, openDataset, type ImageBatch } from '@vit-opt/eval/data';
 import { calibrate } from '../calibration/calibrate.js';
 import { fuseTransformer } from '../fusion/fuse-transformer.js';
-import { imageFolderFeeds } from '../calibration/image-folder-feeds.js';
-import { FIXTURE_NAMES, REPO_ROOT, fixtureDir, loadFixture } from '../testing/fixtures.js';
+import { FIXTURE_NAMES, REPO_ROOT, fixtureDir, loadFixture, probe } from '../testing/fixtures.js';
 import { argmaxRows, createSession, runLogits } from '../testing/onnxruntime.js';
 import { quantizeStatic } from './quantize-static.js';
 
@@ -22,7 +21,7 @@ describe.each(FIXTURE_NAMES)('static int8 accuracy on %s', (name) => {
     if (fused) expect(fuseTransformer(quantized).attention).toHaveLength(4);
     const calibration = await imageFolderFeeds(quantized, join(DATA, 'calib'), { preprocess, batchSize: 50, workers: 1 });
     expect(calibration.imageCount).toBe(200);
-    const ranges = await calibrate(quantized, calibration.feeds, { method: 'minmax' });
+    const ranges = await calibrate(quantized, calibration.feeds, { probe, method: 'minmax' });
     expect(ranges.sampleCount).toBe(200);
     const report = quantizeStatic(quantized, ranges, { perChannel: true });
     expect(report.quantizedNodes.filter((node) => node.opType === 'Attention')).toHaveLength(fused ? 4 : 0);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { calibrate } from '../calibration/calibrate.js';
 import { fuseTransformer } from '../fusion/fuse-transformer.js';
-import { FIXTURE_NAMES, fixtureTestData, loadFixture } from '../testing/fixtures.js';
+import { FIXTURE_NAMES, fixtureTestData, loadFixture, probe } from '../testing/fixtures.js';
 import { cosineSimilarity, createSession, opCounts, runLogits } from '../testing/onnxruntime.js';
 import { quantizeStatic } from './quantize-static.js';
 
@@ -19,7 +19,7 @@ describe.each(FIXTURE_NAMES)('quantizeStatic of a fused %s', (name) => {
     const model = loadFixture(name);
     fuseTransformer(model);
     const inputName = model.graph.inputs[0]!.name;
-    const ranges = await calibrate(model, [{ [inputName]: feeds[0]!.pixel_values }]);
+    const ranges = await calibrate(model, [{ [inputName]: feeds[0]!.pixel_values }], { probe });
     return { model, ranges };
   }
 

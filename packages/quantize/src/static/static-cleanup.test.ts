@@ -10,7 +10,7 @@ import { fuseTransformer } from '../fusion/fuse-transformer.js';
 import { convertFloat16 } from '../passes/convert-float16.js';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
 import { quantizeWeightsInt4 } from '../passes/quantize-weights-int4.js';
-import { FIXTURE_NAMES, fixtureTestData, loadFixture, type FixtureName } from '../testing/fixtures.js';
+import { FIXTURE_NAMES, fixtureTestData, loadFixture, probe, type FixtureName } from '../testing/fixtures.js';
 import { quantizeStatic } from './quantize-static.js';
 
 /**
@@ -68,7 +68,7 @@ describe.each(FIXTURE_NAMES)('a static int8 model of %s', (name: FixtureName) =>
     async (format) => {
       const { pixels, dims } = fixtureTestData(name);
       const model = loadFixture(name);
-      const ranges = await calibrate(model, [{ pixel_values: { data: pixels, dims } }], { format });
+      const ranges = await calibrate(model, [{ pixel_values: { data: pixels, dims } }], { probe, format });
       quantizeStatic(model, ranges, { format });
       expect(unusedInitializers(model)).toEqual([]);
       expect(cleanup(model.graph)).toEqual({ nodes: 0, constants: 0, initializers: 0 });

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeTensor, loadModel, type Model } from '@vit-opt/graph';
+import { createTensorProbe } from '@vit-opt/eval';
+import { decodeTensor, loadModel, type Model, type TensorProbe } from '@vit-opt/graph';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -29,3 +30,6 @@ export function fixtureTestData(name: FixtureName): {
   const output = decodeTensor(readFileSync(join(dir, 'output_0.pb')));
   return { pixels: input.float32(), dims: input.dims, logits: output.float32() };
 }
+
+/** What runs models in tests: @vit-opt/eval's onnxruntime probe (the library takes one as an argument). */
+export const probe: TensorProbe = createTensorProbe();

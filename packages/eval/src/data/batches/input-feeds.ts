@@ -1,11 +1,10 @@
+import type { Float32Feed } from '@vit-opt/graph';
 import type { ImageBatch } from './image-batches.js';
 
 /** A float32 tensor as plain data: what a runtime wraps (e.g. in an onnxruntime Tensor) to run. */
-export interface TensorFeed {
-  readonly data: Float32Array;
-  readonly dims: readonly number[];
-}
+export type TensorFeed = Float32Feed;
 
+/** One batch of float32 inputs by name: a FeedBatch (graph's) that probes and passes take. */
 export type InputFeeds = Readonly<Record<string, TensorFeed>>;
 
 /**

@@ -1,11 +1,10 @@
 import { VitOptError } from '@vit-opt/graph';
 import {
-  findPreprocessorConfig,
-  loadPreprocessConfig,
   resolvePreprocessConfig,
   type PreprocessConfig,
   type PreprocessOverrides,
-} from '@vit-opt/eval/data';
+} from './config.js';
+import { findPreprocessorConfig, loadPreprocessConfig } from './config-file.js';
 
 /**
  * The preprocessing a model's images get, as evaluate() resolves it: the preprocessor_config.json

@@ -11,10 +11,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel, type Model } from '@vit-opt/graph';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPreprocessConfig, resolvePreprocessConfig } from '@vit-opt/eval/data';
-import { REPO_ROOT, fixtureDir, loadFixture } from '../testing/fixtures.js';
-import { imageFolderFeeds } from './image-folder-feeds.js';
+import { resolvePreprocessConfig } from '../preprocess/config.js';
+import { loadPreprocessConfig } from '../preprocess/config-file.js';
+import { calibrationImages, imageFolderFeeds } from './image-folder-feeds.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
+const fixtureDir = (name: string): string => join(REPO_ROOT, 'fixtures/models', name);
+const loadFixture = (name: string): Model => loadModel(join(fixtureDir(name), 'model.onnx'));
 
 const scratch = mkdtempSync(join(tmpdir(), 'vit-opt-calib-folder-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -98,5 +104,30 @@ describe('imageFolderFeeds', () => {
     await expect(imageFolderFeeds(loadFixture('vit-tiny-tv'), CALIB, { preprocess })).rejects.toThrow(
       'model input "pixel_values" has shape [batch_size, 3, 28, 28] but preprocessing makes [N, 3, 32, 32]',
     );
+  });
+});
+
+describe('calibrationImages', () => {
+  it('reads the folder preprocessed as the preprocessor_config.json beside the model says', async () => {
+    const modelPath = join(fixtureDir('vit-tiny-hf'), 'model.onnx');
+    const images = await calibrationImages(loadFixture('vit-tiny-hf'), { modelPath, folder: CALIB, limit: 6, workers: 1 });
+    expect(images).toMatchObject({ path: CALIB, imageCount: 6, preprocess: { size: { height: 28, width: 28 } } });
+    let count = 0;
+    for await (const feeds of images.feeds) count += feeds.pixel_values!.dims[0]!;
+    expect(count).toBe(6);
+  });
+
+  it('refuses, before reading any image, a model with no preprocessing to read them with', async () => {
+    await expect(calibrationImages(loadFixture('vit-tiny-hf'), { folder: CALIB })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      subject: 'preprocess',
+      message: expect.stringMatching(/^no model path to find preprocessor_config\.json beside: /),
+    });
+    const images = await calibrationImages(loadFixture('vit-tiny-hf'), {
+      folder: CALIB,
+      preprocessOverrides: { size: { height: 28, width: 28 } },
+      limit: 2,
+    });
+    expect(images.preprocess.size).toMatchObject({ height: 28, width: 28 });
   });
 });

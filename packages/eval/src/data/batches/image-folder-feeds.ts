@@ -1,19 +1,15 @@
 import { readdir } from 'node:fs/promises';
 import { VitOptError, describeFsError, type Model } from '@vit-opt/graph';
-import {
-  batchesToFeeds,
-  checkImageInputShape,
-  imageBatches,
-  openDataset,
-  preprocessedSize,
-  selectItems,
-  type ImageBatch,
-  type ImageFailure,
-  type ImageLimits,
-  type InputDim,
-  type InputFeeds,
-  type PreprocessConfig,
-} from '@vit-opt/eval/data';
+import { openDataset } from '../datasets/open-dataset.js';
+import { selectItems } from '../datasets/selection.js';
+import { checkImageInputShape, type InputDim } from '../input-shape.js';
+import type { PreprocessConfig, PreprocessOverrides } from '../preprocess/config.js';
+import { findImagePreprocessing } from '../preprocess/find-image-preprocessing.js';
+import type { ImageLimits } from '../preprocess/image-limits.js';
+import { preprocessedSize } from '../preprocess/preprocess-image.js';
+import type { ImageFailure } from './batch-protocol.js';
+import { imageBatches, type ImageBatch } from './image-batches.js';
+import { batchesToFeeds, type InputFeeds } from './input-feeds.js';
 
 export interface ImageFolderFeedsOptions extends ImageLimits {
   /** The model's preprocessing (loadPreprocessConfig of its preprocessor_config.json). */
@@ -30,7 +26,8 @@ export interface ImageFolderFeedsOptions extends ImageLimits {
   readonly workers?: number;
 }
 
-export interface CalibrationImages {
+/** The images of a folder as batches of a model's inputs. */
+export interface ImageFolderFeeds {
   /** Images that will be read (some may still fail to decode; they are skipped). */
   readonly imageCount: number;
   readonly feeds: AsyncIterable<InputFeeds>;
@@ -53,7 +50,7 @@ export interface SkippedImages {
  * unreadable or empty, and images whose preprocessed shape the model's input does not take;
  * the feeds fail at the end when not one image could be decoded.
  */
-export async function imageFolderFeeds(model: Model, folder: string, options: ImageFolderFeedsOptions): Promise<CalibrationImages> {
+export async function imageFolderFeeds(model: Model, folder: string, options: ImageFolderFeedsOptions): Promise<ImageFolderFeeds> {
   const input = imageInput(model);
   const { fixedBatchSize } = checkImageInputShape(input.name, input.shape, preprocessedSize(options.preprocess));
   const dataset = await openDataset(folder, { id2label: await classFoldersAsLabels(folder) });
@@ -75,6 +72,37 @@ export async function imageFolderFeeds(model: Model, folder: string, options: Im
     feeds: failIfNoneDecoded(recordFailures(batches, skipped), input.name, skipped, folder),
     skipped,
   };
+}
+
+export interface CalibrationImagesOptions extends Omit<ImageFolderFeedsOptions, 'preprocess'> {
+  /** The image folder, <folder>/<class>/<image>. */
+  readonly folder: string;
+  /** The model's file: the preprocessor_config.json beside it says how images are preprocessed. */
+  readonly modelPath?: string;
+  /** Steps replacing those of preprocessor_config.json, or standing in for a missing one. */
+  readonly preprocessOverrides?: PreprocessOverrides;
+}
+
+export interface CalibrationImages extends ImageFolderFeeds {
+  /** The folder, as given. */
+  readonly path: string;
+  /** The preprocessing the images get. */
+  readonly preprocess: PreprocessConfig;
+}
+
+/**
+ * A folder's images as `model` takes them, preprocessed as the model's preprocessor_config.json
+ * and the overrides say (findImagePreprocessing, then imageFolderFeeds): what quantization
+ * calibrates and compares on, and pruning scores heads on.
+ */
+export async function calibrationImages(
+  model: Model,
+  options: CalibrationImagesOptions,
+): Promise<CalibrationImages> {
+  const { folder, modelPath, preprocessOverrides, ...reading } = options;
+  const preprocess = await findImagePreprocessing(modelPath, preprocessOverrides);
+  const images = await imageFolderFeeds(model, folder, { ...reading, preprocess });
+  return { ...images, path: folder, preprocess };
 }
 
 /** The model's first graph input that is not a constant: the image. */
