@@ -36,5 +36,34 @@ export function progressReporter(io: CliIo, label: string, unit: string): Progre
   });
 }
 
+/** What a library reports of a long stage: how far it is, of how many. */
+export interface StageProgress {
+  /** The stage, which labels the line ('calibrating', 'scoring'…). */
+  readonly stage: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+/**
+ * Progress for a library's `onProgress`: the first report of a stage (none done yet) starts its
+ * line and the clock its rate and ETA are measured from, the others draw it.
+ */
+export function stageProgress(
+  io: CliIo,
+  unit: string,
+): { onProgress: (progress: StageProgress) => void; close(): void } {
+  let reporter: ProgressReporter | undefined;
+  let stage: string | undefined;
+  return {
+    onProgress: (p) => {
+      if (reporter !== undefined && p.stage === stage) return reporter(p.done, p.total);
+      reporter?.close();
+      reporter = progressReporter(io, p.stage, unit);
+      stage = p.stage;
+    },
+    close: () => reporter?.close(),
+  };
+}
+
 // Interrupt handling lives in interrupt.ts; re-exported for the commands that import it from here.
 export { InterruptedError, interruptSignal, throwIfInterrupted } from './interrupt.js';

@@ -24,6 +24,13 @@ export type {
   PruneMlpResult,
   ScoreNeuronsOptions,
 } from './prune-mlp.js';
+export { pruneModel, pruneNeedsFeeds } from './prune-model.js';
+export type {
+  PruneBudget,
+  PruneModelOptions,
+  PruneModelProgress,
+  PrunedModel,
+} from './prune-model.js';
 export { PRUNE_RECIPE_KEY, readPruneRecipe } from './recipe.js';
 export type { PruneStep } from './recipe.js';
 export { HEAD_SCORINGS, scoreHeads } from './score-heads.js';

@@ -16,6 +16,8 @@ it('exports a deliberate public API', () => {
       "planHeadsIteratively",
       "pruneHeads",
       "pruneMlp",
+      "pruneModel",
+      "pruneNeedsFeeds",
       "readPruneRecipe",
       "resizeInput",
       "resizedModelConfig",

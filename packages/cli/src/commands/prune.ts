@@ -6,42 +6,31 @@ import {
   loadModel,
   stageFile,
   stageModel,
-  type FeedBatch,
-  type Model,
   type StagedFile,
 } from '@vit-opt/graph';
 import { createTensorProbe } from '@vit-opt/eval';
-import { calibrationImages, type PreprocessOverrides } from '@vit-opt/eval/data';
+import { calibrationImages } from '@vit-opt/eval/data';
 import {
   HEAD_RECOVERIES,
   HEAD_SCORINGS,
   parseHeadPlan,
-  planHeadsIteratively,
-  pruneHeads,
-  pruneMlp,
-  scoreNeurons,
-  selectNeurons,
-  scoreHeads,
-  selectHeads,
-  type HeadBudget,
+  pruneModel,
+  pruneNeedsFeeds,
   type HeadImportance,
   type HeadPlan,
   type HeadRecovery,
   type HeadScoring,
+  type PruneBudget,
   type PruneHeadsResult,
   type PruneMlpResult,
+  type PrunedModel,
 } from '@vit-opt/prune';
 import { checkOutputs, commitOutputs, companionInputs, stageAll } from '../outputs.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
 import { companionOutputs, isSameFile, stageCompanionFiles } from '../paths.js';
-import {
-  interruptSignal,
-  progressReporter,
-  throwIfInterrupted,
-  type ProgressReporter,
-} from '../progress.js';
+import { interruptSignal, stageProgress, throwIfInterrupted } from '../progress.js';
 import { positiveInteger } from './options.js';
 import {
   missingPreprocessing,
@@ -52,8 +41,8 @@ import {
 
 interface PruneFlags extends PreprocessFlags {
   output: string;
-  heads?: HeadBudget;
-  mlp?: HeadBudget;
+  heads?: PruneBudget;
+  mlp?: PruneBudget;
   plan?: HeadPlan;
   perLayerMax?: number;
   score: HeadScoring;
@@ -154,9 +143,8 @@ export const pruneCommand: CliCommand = {
       if (flags.heads === undefined && flags.plan === undefined && flags.mlp === undefined) {
         command.error('error: give --heads or --plan, --mlp, or both');
       }
-      const needsImages =
-        flags.recover !== 'none' ||
-        ((flags.heads !== undefined || flags.mlp !== undefined) && flags.score !== 'magnitude');
+      const heads = flags.plan === undefined ? flags.heads : { plan: flags.plan };
+      const needsImages = pruneNeedsFeeds({ ...flags, heads });
       if (needsImages && flags.calib === undefined) {
         command.error(
           `error: ${flags.recover !== 'none' ? `--recover ${flags.recover}` : `--score ${flags.score}`} needs --calib <dir>`,
@@ -172,90 +160,52 @@ export const pruneCommand: CliCommand = {
       }
       const overrides = preprocessOverrides(command, flags);
       const interrupt = interruptSignal();
-      let progress: ProgressReporter | undefined;
+      // A bar for the long stages: choosing heads one at a time, ablating them one by one.
+      const progress = stageProgress(io, 'heads');
       try {
         const model = loadModel(modelPath);
-        const feeds = needsImages
-          ? await calibrationFeeds(model, modelPath, flags, overrides)
+        const images = needsImages
+          ? await calibrationImages(model, {
+              folder: flags.calib!,
+              modelPath,
+              preprocessOverrides: overrides,
+              limit: flags.calibLimit,
+            })
           : undefined;
-        const probe = createTensorProbe();
-        let scores: HeadImportance[] | undefined;
-        let plan = flags.plan;
-        if (flags.heads !== undefined) {
-          const budget: HeadBudget = {
-            ...flags.heads,
-            ...(flags.perLayerMax === undefined ? {} : { perLayerMax: flags.perLayerMax }),
-          };
-          if (flags.iterative === true) {
-            progress = progressReporter(io, 'choosing', 'heads');
-            const chosen = await planHeadsIteratively(model, {
-              method: flags.score as 'activation' | 'ablation',
-              budget,
-              feeds: feeds!,
-              probe,
-              onProgress: (p) => progress!(p.done, p.total),
-              signal: interrupt.signal,
-            });
-            plan = chosen.plan;
-            scores = chosen.rounds.at(-1);
-          } else {
-            if (flags.score === 'ablation') progress = progressReporter(io, 'scoring', 'heads');
-            scores = await scoreHeads(model, {
-              method: flags.score,
-              ...(feeds === undefined ? {} : { feeds, probe }),
-              ...(progress === undefined ? {} : { onProgress: (p) => progress!(p.done, p.total) }),
-              signal: interrupt.signal,
-            });
-            plan = selectHeads(scores, budget);
-          }
-          progress?.close();
-        }
-        const result = await pruneHeads(model, plan ?? {}, {
+        const pruned = await pruneModel(model, {
+          ...(heads === undefined ? {} : { heads }),
+          ...(flags.mlp === undefined ? {} : { mlp: flags.mlp }),
+          ...(flags.perLayerMax === undefined ? {} : { perLayerMax: flags.perLayerMax }),
+          score: flags.score,
+          iterative: flags.iterative === true,
           recover: flags.recover,
-          ...(feeds === undefined ? {} : { feeds, probe }),
-          provenance:
-            flags.heads === undefined
-              ? { plan: 'given' }
-              : { scoring: flags.score, iterative: flags.iterative === true, budget: flags.heads },
+          ...(images === undefined ? {} : { feeds: images.feeds }),
+          probe: createTensorProbe(),
+          inPlace: true,
+          onProgress: progress.onProgress,
           signal: interrupt.signal,
         });
-        let mlp: PruneMlpResult | undefined;
-        if (flags.mlp !== undefined) {
-          const method = flags.score === 'magnitude' ? 'magnitude' : 'activation';
-          const neurons = await scoreNeurons(model, {
-            method,
-            ...(feeds === undefined ? {} : { feeds, probe }),
-            signal: interrupt.signal,
-          });
-          const neuronPlan = selectNeurons(neurons, {
-            ...flags.mlp,
-            ...(flags.perLayerMax === undefined ? {} : { perLayerMax: flags.perLayerMax }),
-          });
-          mlp = await pruneMlp(model, neuronPlan, {
-            recover: flags.recover,
-            ...(feeds === undefined ? {} : { feeds, probe }),
-            provenance: { scoring: method, budget: flags.mlp },
-            signal: interrupt.signal,
-          });
-        }
+        progress.close();
         // Written only now, when all the work succeeded, and all together: a failure or Ctrl-C
         // leaves no file, not even the model when the report cannot be written.
         throwIfInterrupted(interrupt.signal);
         const stagedModel = stageModel(model, flags.output);
         const outputSizeBytes = statSync(stagedModel.temporaryPath).size;
-        const summary = summarize(modelPath, flags, outputSizeBytes, result, plan ?? {}, mlp);
+        const summary = summarize(modelPath, flags, outputSizeBytes, pruned);
         const { report } = flags;
         const staged = stageAll([
           () => stagedModel,
           () => stageCompanionFiles(modelPath, flags.output).staged,
           (): StagedFile[] =>
-            report === undefined ? [] : [stageFile(report, reportText(report, summary, scores))],
+            report === undefined
+              ? []
+              : [stageFile(report, reportText(report, summary, pruned.scores))],
         ]);
         commitOutputs(staged, interrupt.signal);
         if (flags.json) writeJson(io, summary);
         else printSummary(io, summary);
       } catch (error) {
-        progress?.close();
+        progress.close();
         if (interrupt.signal.aborted) throw interrupt.signal.reason;
         throw userError(error, command, modelPath, flags);
       } finally {
@@ -264,24 +214,6 @@ export const pruneCommand: CliCommand = {
     });
   },
 };
-
-/** The --calib images as probe feeds, one batch of two images at a time. */
-async function calibrationFeeds(
-  model: Model,
-  modelPath: string,
-  flags: PruneFlags,
-  overrides: PreprocessOverrides,
-): Promise<FeedBatch[]> {
-  const images = await calibrationImages(model, {
-    folder: flags.calib!,
-    modelPath,
-    preprocessOverrides: overrides,
-    limit: flags.calibLimit,
-  });
-  const batches: FeedBatch[] = [];
-  for await (const feeds of images.feeds) batches.push(feeds);
-  return batches;
-}
 
 interface PruneSummary {
   input: string;
@@ -301,9 +233,7 @@ function summarize(
   modelPath: string,
   flags: PruneFlags,
   outputSizeBytes: number,
-  result: PruneHeadsResult,
-  plan: HeadPlan,
-  mlp: PruneMlpResult | undefined,
+  { heads: result, plan, mlp }: PrunedModel,
 ): PruneSummary {
   return {
     input: modelPath,
@@ -390,7 +320,7 @@ function reportText(
 }
 
 /** --heads: a share in (0, 1) or a whole count. */
-function headBudget(value: string): HeadBudget {
+function headBudget(value: string): PruneBudget {
   // Plain decimals only, as the other numeric flags take them: no sign, exponent, hex or spaces.
   const n = Number(value);
   if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value) || !Number.isFinite(n)) {

@@ -37,8 +37,7 @@ import {
 } from '../outputs.js';
 import { companionOutputs, isSameFile, stageCompanionFiles } from '../paths.js';
 import { checkLoadsInOnnxRuntime } from '../runtime-check.js';
-import { progressReporter, type ProgressReporter } from '../progress.js';
-import type { CliIo } from '../io.js';
+import { stageProgress } from '../progress.js';
 import { finiteNumber, positiveInteger, regularExpressions } from './options.js';
 import {
   STAND_IN_HELP,
@@ -199,7 +198,7 @@ export const quantizeCommand: CliCommand = {
         }
         checkOutputs(command, quantizePaths(modelPath, flags));
         const interrupt = interruptSignal();
-        const progress = calibrationProgress(io);
+        const progress = stageProgress(io, 'images');
         try {
           const model = loadModel(modelPath);
           const sourceSha256 = await sha256File(modelPath);
@@ -333,22 +332,6 @@ function modeOptions(
         ...(flags.ranges === undefined ? {} : { ranges: flags.ranges }),
       };
   }
-}
-
-/** A progress line while calibrating (images done, rate, ETA), drawn from the library's reports. */
-function calibrationProgress(io: CliIo): {
-  onProgress: NonNullable<QuantizeModelOptions['onProgress']>;
-  close(): void;
-} {
-  let reporter: ProgressReporter | undefined;
-  return {
-    onProgress: (p) => {
-      // The first report (none done yet) starts the clock the rate and ETA are measured from.
-      if (reporter === undefined) reporter = progressReporter(io, 'calibrating', 'images');
-      else reporter(p.done, p.total);
-    },
-    close: () => reporter?.close(),
-  };
 }
 
 /**

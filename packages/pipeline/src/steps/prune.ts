@@ -1,17 +1,14 @@
-import { VitOptError, type FeedBatch, type Model } from '@vit-opt/graph';
+import { VitOptError } from '@vit-opt/graph';
 import { createTensorProbe } from '@vit-opt/eval';
-import { calibrationImages, type PreprocessOverrides } from '@vit-opt/eval/data';
+import { calibrationImages } from '@vit-opt/eval/data';
 import {
-  planHeadsIteratively,
-  pruneHeads,
-  pruneMlp,
-  scoreNeurons,
-  selectNeurons,
-  scoreHeads,
-  selectHeads,
+  pruneModel,
+  pruneNeedsFeeds,
   type HeadPlan,
   type HeadRecovery,
   type HeadScoring,
+  type PruneBudget,
+  type PruneModelOptions,
 } from '@vit-opt/prune';
 import type { StepOptions, VariantStep } from './variant-step.js';
 
@@ -67,110 +64,68 @@ export const pruneStep: VariantStep = {
         },
       );
     }
-    const score = (o.score as HeadScoring | undefined) ?? 'magnitude';
-    const recover = (o.recover as HeadRecovery | undefined) ?? 'none';
-    let feeds: FeedBatch[] | undefined;
-    if (needsImages(o)) {
+    const prune = pruneOptions(o);
+    const signal = input.signal === undefined ? {} : { signal: input.signal };
+    let feeds: PruneModelOptions['feeds'];
+    if (pruneNeedsFeeds(prune)) {
       if (input.calibration === undefined) {
         throw new VitOptError(
           'INVALID_ARGUMENT',
-          `a prune variant with ${recover !== 'none' ? `recover: ${recover}` : `score: ${score}`} needs data.calibration`,
+          `a prune variant with ${prune.recover !== 'none' ? `recover: ${prune.recover}` : `score: ${prune.score}`} needs data.calibration`,
           { subject: 'calibration' },
         );
       }
-      feeds = await calibrationFeeds(
-        input.model,
-        input.modelPath,
-        input.calibration,
-        input.preprocess,
-        o,
-      );
+      const images = await calibrationImages(input.model, {
+        folder: input.calibration,
+        modelPath: input.modelPath,
+        preprocessOverrides: input.preprocess,
+        limit: (o['calib-limit'] as number | undefined) ?? 64,
+      });
+      feeds = images.feeds;
     }
-    const probe = createTensorProbe();
-    let plan = o.plan as HeadPlan | undefined;
-    if (o.heads !== undefined) {
-      const heads = o.heads as number;
-      const budget = {
-        ...(heads < 1 ? { fraction: heads } : { count: heads }),
-        ...(o['per-layer-max'] === undefined ? {} : { perLayerMax: o['per-layer-max'] as number }),
-      };
-      const signal = input.signal === undefined ? {} : { signal: input.signal };
-      if (o.iterative === true && score !== 'magnitude') {
-        const chosen = await planHeadsIteratively(input.model, {
-          method: score,
-          budget,
-          feeds: feeds!,
-          probe,
-          onProgress: (p) => input.onProgress(p.done, p.total, 'heads'),
-          ...signal,
-        });
-        plan = chosen.plan;
-      } else {
-        const scores = await scoreHeads(input.model, {
-          method: score,
-          ...(feeds === undefined ? {} : { feeds, probe }),
-          onProgress: (p) => input.onProgress(p.done, p.total, 'heads'),
-          ...signal,
-        });
-        plan = selectHeads(scores, budget);
-      }
-    }
-    const result = await pruneHeads(input.model, plan ?? {}, {
-      recover,
-      ...(feeds === undefined ? {} : { feeds, probe }),
-      provenance:
-        o.heads === undefined
-          ? { plan: 'given' }
-          : { scoring: score, iterative: o.iterative === true, budget: o.heads },
-      ...(input.signal === undefined ? {} : { signal: input.signal }),
+    const pruned = await pruneModel(input.model, {
+      ...prune,
+      ...(feeds === undefined ? {} : { feeds }),
+      probe: createTensorProbe(),
+      inPlace: true,
+      onProgress: (p) => input.onProgress(p.done, p.total, 'heads'),
+      ...signal,
     });
-    const notes = [`heads ${result.headsBefore} → ${result.headsAfter}`];
-    if (o.mlp !== undefined) {
-      const mlp = o.mlp as number;
-      const method = score === 'magnitude' ? 'magnitude' : 'activation';
-      const neurons = await scoreNeurons(input.model, {
-        method,
-        ...(feeds === undefined ? {} : { feeds, probe }),
-        ...(input.signal === undefined ? {} : { signal: input.signal }),
-      });
-      const neuronPlan = selectNeurons(neurons, {
-        ...(mlp < 1 ? { fraction: mlp } : { count: mlp }),
-        ...(o['per-layer-max'] === undefined ? {} : { perLayerMax: o['per-layer-max'] as number }),
-      });
-      const pruned = await pruneMlp(input.model, neuronPlan, {
-        recover,
-        ...(feeds === undefined ? {} : { feeds, probe }),
-        provenance: { scoring: method, budget: mlp },
-        ...(input.signal === undefined ? {} : { signal: input.signal }),
-      });
-      notes.push(`MLP neurons ${pruned.neuronsBefore} → ${pruned.neuronsAfter}`);
+    const notes = [`heads ${pruned.heads.headsBefore} → ${pruned.heads.headsAfter}`];
+    if (pruned.mlp !== undefined) {
+      notes.push(`MLP neurons ${pruned.mlp.neuronsBefore} → ${pruned.mlp.neuronsAfter}`);
     }
     return { model: input.model, notes };
   },
 };
 
-function needsImages(options: StepOptions): boolean {
-  const scored =
-    (options.heads !== undefined || options.mlp !== undefined) &&
-    (options.score ?? 'magnitude') !== 'magnitude';
-  return scored || (options.recover !== undefined && options.recover !== 'none');
+/** The step's keys as pruneModel's options: which heads and neurons, how they are scored. */
+function pruneOptions(options: StepOptions): PruneModelOptions & {
+  score: HeadScoring;
+  recover: HeadRecovery;
+} {
+  const heads = options.heads as number | undefined;
+  const mlp = options.mlp as number | undefined;
+  const perLayerMax = options['per-layer-max'] as number | undefined;
+  return {
+    ...(heads === undefined
+      ? options.plan === undefined
+        ? {}
+        : { heads: { plan: options.plan as HeadPlan } }
+      : { heads: budget(heads) }),
+    ...(mlp === undefined ? {} : { mlp: budget(mlp) }),
+    ...(perLayerMax === undefined ? {} : { perLayerMax }),
+    score: (options.score as HeadScoring | undefined) ?? 'magnitude',
+    iterative: options.iterative === true,
+    recover: (options.recover as HeadRecovery | undefined) ?? 'none',
+  };
 }
 
-async function calibrationFeeds(
-  model: Model,
-  modelPath: string,
-  folder: string,
-  overrides: PreprocessOverrides,
-  options: StepOptions,
-): Promise<FeedBatch[]> {
-  const limit = (options['calib-limit'] as number | undefined) ?? 64;
-  const images = await calibrationImages(model, {
-    folder,
-    modelPath,
-    preprocessOverrides: overrides,
-    limit,
-  });
-  const batches: FeedBatch[] = [];
-  for await (const feeds of images.feeds) batches.push(feeds);
-  return batches;
+/** A share below 1 (0.25), a count from 1 (36). */
+function budget(value: number): PruneBudget {
+  return value < 1 ? { fraction: value } : { count: value };
+}
+
+function needsImages(options: StepOptions): boolean {
+  return pruneNeedsFeeds(pruneOptions(options));
 }
