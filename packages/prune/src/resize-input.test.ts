@@ -101,6 +101,17 @@ describe.each(FIXTURE_NAMES)('resizeInput on %s', (name) => {
     }
   });
 
+  it('drops the shapes recorded for inner values, which hold the old token count', () => {
+    const model = loadFixture(name);
+    const inner = model.graph.nodes.find((n) => n.opType === 'Softmax')!.outputs[0]!;
+    inner.type = { kind: 'tensor', elemType: DataType.FLOAT, shape: ['batch', 4, 17, 17] };
+    inner.declared = true;
+    resizeInput(model, { size: 35 });
+    expect(inner.type).toBeUndefined();
+    expect(inner.declared).toBe(false);
+    expect(model.graph.outputs[0]!.type).toMatchObject({ shape: ['batch_size', 10] });
+  });
+
   it('changes nothing at the current size: bit-equal outputs', async () => {
     const model = loadFixture(name);
     const before = encodeModel(model);
