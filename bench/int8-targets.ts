@@ -8,6 +8,10 @@
  *
  *   npm run bench int8-targets          (VARIANTS=d-full,s-7bit,… for some rows: the ids below)
  *
+ * VAL=<folder> measures on another image folder of the same classes instead of the 1,000 committed
+ * images, e.g. the whole Fashion-MNIST test set (10,000 images, written from Debian's
+ * dataset-fashion-mnist by scripts/fixtures/fashion_mnist.py --test-set <folder>).
+ *
  * Run it under qemu-user to measure a CPU without VNNI on a machine that has it: onnxruntime then
  * sees the emulated CPU's CPUID and picks its AVX2 kernels (VIT_OPT_CPU_FLAGS tells vit-opt, since
  * qemu passes the host's /proc/cpuinfo through):
@@ -73,7 +77,7 @@ for (const fixture of FIXTURES) {
   const { id2label } = JSON.parse(readFileSync(join('fixtures/models', fixture, 'config.json'), 'utf8')) as {
     id2label: Record<string, string>;
   };
-  const validation = await openDataset(join(DATA, 'val'), { id2label });
+  const validation = await openDataset(process.env.VAL ?? join(DATA, 'val'), { id2label });
   const batches: ImageBatch[] = [];
   for await (const batch of imageBatches(validation.items, preprocess, { batchSize: 250, workers: 1 })) batches.push(batch);
   const labels = batches.flatMap((batch) => batch.labels);
