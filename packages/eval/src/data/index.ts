@@ -27,7 +27,7 @@ export type { ItemSelection } from './datasets/selection.js';
 export { selectItems } from './datasets/selection.js';
 
 export type { ImageFailure } from './batches/batch-protocol.js';
-export type { ImageBatch, ImageBatchOptions } from './batches/image-batches.js';
+export type { ImageBatch, ImageBatchOptions, PixelBatch } from './batches/image-batches.js';
 export { imageBatches } from './batches/image-batches.js';
 export type { InputFeeds, TensorFeed } from './batches/input-feeds.js';
 export { batchesToFeeds } from './batches/input-feeds.js';

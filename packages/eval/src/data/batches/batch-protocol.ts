@@ -4,7 +4,8 @@ import type { ImageLimits } from '../preprocess/image-limits.js';
 
 /** What a preprocessing worker is started with. */
 export interface WorkerSetup {
-  readonly config: PreprocessConfig;
+  /** One or more: each image is decoded once and preprocessed for each config, in this order. */
+  readonly configs: readonly PreprocessConfig[];
   readonly limits: Required<ImageLimits>;
 }
 
@@ -27,8 +28,11 @@ export interface BatchTaskResult {
   /** Positions in `task.items` of the images in `pixels`, in order. */
   readonly decoded: readonly number[];
   readonly failures: readonly ImageFailure[];
-  /** `decoded.length` (or `padTo`) images of 3 x H x W; its buffer is transferred, not copied. */
-  readonly pixels: Float32Array<ArrayBuffer>;
+  /**
+   * For each config of the setup, `decoded.length` (or `padTo`) images of 3 x H x W, the same
+   * images in the same order; the buffers are transferred, not copied.
+   */
+  readonly pixels: readonly Float32Array<ArrayBuffer>[];
 }
 
 export type WorkerReply =

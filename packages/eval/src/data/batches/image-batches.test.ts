@@ -120,6 +120,39 @@ describe('imageBatches', () => {
     expect(three).toEqual(one);
   });
 
+  it('carries a second preprocessing of the same images in lockstep, padded alike, failures once', async () => {
+    const other: PreprocessConfig = {
+      size: { height: 10, width: 10 },
+      resample: 'bicubic',
+      cropSize: { height: 9, width: 7 },
+      rescaleFactor: 1 / 255,
+      normalize: null,
+    };
+    const alone = await collect({ batchSize: 4, workers: 2, padToBatchSize: true });
+    const paired = await collect({
+      batchSize: 4,
+      workers: 2,
+      padToBatchSize: true,
+      pairedConfig: other,
+    });
+    // The first preprocessing is exactly what it is without a paired one.
+    expect(paired.map(({ paired: _, ...batch }) => batch)).toEqual(alone);
+    for (const batch of paired) {
+      expect(batch.paired?.dims).toEqual([4, 3, 9, 7]);
+      const length = 3 * 9 * 7;
+      for (const [slot, index] of batch.indices.entries()) {
+        const item = items[index] as DatasetItem;
+        const expected = preprocessImage(
+          await decodeImage(readFileSync(item.path), item.path),
+          other,
+        );
+        expect(batch.paired?.pixels.subarray(slot * length, (slot + 1) * length)).toEqual(expected);
+      }
+      expect(batch.paired?.pixels.subarray(batch.count * length).every((v) => v === 0)).toBe(true);
+    }
+    expect(paired.flatMap((batch) => batch.failures.map((f) => f.index))).toEqual([3, 7]);
+  });
+
   it('yields a batch whose images all failed with count 0', async () => {
     const failing = [items[3], items[7]] as DatasetItem[];
     const [batch] = await collect({ batchSize: 2, workers: 1 }, failing);

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { VitOptError } from '@vit-opt/graph';
 import type { DatasetItem } from '../datasets/dataset.js';
-import type { PreprocessConfig } from '../preprocess/config.js';
+import type { ImageSize, PreprocessConfig } from '../preprocess/config.js';
 import { resolveImageLimits, type ImageLimits } from '../preprocess/image-limits.js';
 import { CHANNELS, preprocessedSize } from '../preprocess/preprocess-image.js';
 import type { BatchTaskResult, ImageFailure } from './batch-protocol.js';
@@ -15,6 +15,18 @@ export interface ImageBatchOptions extends ImageLimits {
   readonly prefetch?: number;
   /** Pad every batch's pixels with zeros to `batchSize` images, for a fixed batch dimension. */
   readonly padToBatchSize?: boolean;
+  /**
+   * A second preprocessing of the same images (a baseline that takes another input size): each
+   * image is decoded once and preprocessed both ways, and every batch carries both as `paired`.
+   */
+  readonly pairedConfig?: PreprocessConfig;
+}
+
+/** Images as one NCHW float32 input. */
+export interface PixelBatch {
+  /** [images, 3, height, width] of `pixels`. */
+  readonly dims: readonly [number, number, number, number];
+  readonly pixels: Float32Array;
 }
 
 /**
@@ -22,19 +34,19 @@ export interface ImageBatchOptions extends ImageLimits {
  * then zero padding when padding was asked for. Images that failed are in `failures` instead;
  * a batch whose images all failed has `count` 0 and should not be run.
  */
-export interface ImageBatch {
+export interface ImageBatch extends PixelBatch {
   readonly indices: readonly number[];
   readonly paths: readonly string[];
   readonly labels: readonly number[];
   readonly count: number;
-  /** [images, 3, height, width] of `pixels`. */
-  readonly dims: readonly [number, number, number, number];
-  readonly pixels: Float32Array;
+  /** The same images preprocessed as `pairedConfig` says, in the same order; only with it. */
+  readonly paired?: PixelBatch;
   readonly failures: readonly ImageFailure[];
 }
 
 /**
- * The items as batches of NCHW float32 pixels, in item order. Decoding and preprocessing run in
+ * The items as batches of NCHW float32 pixels, in item order (and as `pairedConfig` says, when
+ * given: an image that cannot be read is missing from both). Decoding and preprocessing run in
  * worker threads and stay up to `prefetch` batches ahead of the consumer, so inference is not
  * kept waiting while memory stays bounded. Leaving the loop early stops the workers.
  */
@@ -43,7 +55,8 @@ export async function* imageBatches(
   config: PreprocessConfig,
   options: ImageBatchOptions,
 ): AsyncGenerator<ImageBatch, void, undefined> {
-  const { height, width } = preprocessedSize(config);
+  const configs = options.pairedConfig === undefined ? [config] : [config, options.pairedConfig];
+  const sizes = configs.map((c) => preprocessedSize(c));
   const batchSize = positiveInteger(options.batchSize, 'batchSize');
   const workers = positiveInteger(
     options.workers ?? Math.max(availableParallelism() - 1, 1),
@@ -55,7 +68,7 @@ export async function* imageBatches(
   if (items.length === 0) return;
 
   const pool = new PreprocessWorkerPool(
-    config,
+    configs,
     Math.min(workers, Math.ceil(items.length / batchSize)),
     limits,
   );
@@ -79,7 +92,7 @@ export async function* imageBatches(
     for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
       const result = await next.result;
       fill();
-      yield toImageBatch(next.items, result, [height, width]);
+      yield toImageBatch(next.items, result, sizes);
     }
   } finally {
     await pool.close();
@@ -89,18 +102,23 @@ export async function* imageBatches(
 function toImageBatch(
   items: readonly DatasetItem[],
   { decoded, failures, pixels }: BatchTaskResult,
-  [height, width]: [number, number],
+  sizes: readonly ImageSize[],
 ): ImageBatch {
   const decodedItems = decoded.map((position) => items[position] as DatasetItem);
+  const [first, paired] = pixels.map((data, at) => pixelBatch(data, sizes[at]!));
   return {
     indices: decodedItems.map((item) => item.index),
     paths: decodedItems.map((item) => item.path),
     labels: decodedItems.map((item) => item.label),
     count: decodedItems.length,
-    dims: [pixels.length / (CHANNELS * height * width), CHANNELS, height, width],
-    pixels,
+    ...first!,
+    ...(paired === undefined ? {} : { paired }),
     failures,
   };
+}
+
+function pixelBatch(pixels: Float32Array, { height, width }: ImageSize): PixelBatch {
+  return { dims: [pixels.length / (CHANNELS * height * width), CHANNELS, height, width], pixels };
 }
 
 function positiveInteger(value: number, option: string): number {

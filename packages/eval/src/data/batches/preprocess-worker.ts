@@ -13,19 +13,25 @@ import type {
 
 /**
  * A preprocessing worker thread: reads, decodes (sharp) and preprocesses the images of one batch
- * at a time, and sends the batch's pixels back by transfer. An image that fails is reported in
+ * at a time, once per config (a model and a baseline that takes another input size), and sends
+ * the batch's pixels back by transfer. An image that fails is reported in
  * the result; only a bug ends a task with a crash reply.
  */
-const { config, limits } = workerData as WorkerSetup;
-const { height, width } = preprocessedSize(config);
-const imageLength = CHANNELS * height * width;
+const { configs, limits } = workerData as WorkerSetup;
+const imageLengths = configs.map((config) => {
+  const { height, width } = preprocessedSize(config);
+  return CHANNELS * height * width;
+});
 const port = parentPort;
 if (port === null) throw new Error('preprocess-worker must run in a worker thread');
 
 port.on('message', (task: BatchTask) => {
   preprocessBatch(task).then(
     (result) =>
-      port.postMessage({ kind: 'result', result } satisfies WorkerReply, [result.pixels.buffer]),
+      port.postMessage(
+        { kind: 'result', result } satisfies WorkerReply,
+        result.pixels.map((pixels) => pixels.buffer),
+      ),
     (error: unknown) =>
       port.postMessage({ kind: 'crash', message: String(error) } satisfies WorkerReply),
   );
@@ -33,7 +39,7 @@ port.on('message', (task: BatchTask) => {
 
 async function preprocessBatch(task: BatchTask): Promise<BatchTaskResult> {
   const slots = Math.max(task.items.length, task.padTo ?? 0);
-  const pixels = new Float32Array(slots * imageLength);
+  const pixels = imageLengths.map((length) => new Float32Array(slots * length));
   const decoded: number[] = [];
   const failures: ImageFailure[] = [];
   // Reading and decoding (sharp, off this thread) of the next image overlaps the resize of this one.
@@ -46,11 +52,19 @@ async function preprocessBatch(task: BatchTask): Promise<BatchTaskResult> {
       failures.push(loaded.failure);
       continue;
     }
-    preprocessImage(loaded.image, config, { data: pixels, offset: decoded.length * imageLength });
+    // Decoded once, so an image is in every config's pixels or (failed) in none.
+    configs.forEach((config, at) => {
+      const offset = decoded.length * imageLengths[at]!;
+      preprocessImage(loaded.image, config, { data: pixels[at]!, offset });
+    });
     decoded.push(position);
   }
   const images = task.padTo ?? decoded.length;
-  return { decoded, failures, pixels: pixels.subarray(0, images * imageLength) };
+  return {
+    decoded,
+    failures,
+    pixels: pixels.map((data, at) => data.subarray(0, images * imageLengths[at]!)),
+  };
 }
 
 type Loaded = { readonly image: RgbImage } | { readonly failure: ImageFailure };

@@ -34,8 +34,8 @@ export class PreprocessWorkerPool {
   readonly #workers: Worker[];
   #failure: Error | undefined;
 
-  constructor(config: PreprocessConfig, size: number, limits: Required<ImageLimits>) {
-    const workerData: WorkerSetup = { config, limits };
+  constructor(configs: readonly PreprocessConfig[], size: number, limits: Required<ImageLimits>) {
+    const workerData: WorkerSetup = { configs, limits };
     this.#workers = Array.from({ length: size }, () => {
       const worker = new Worker(WORKER_URL, { workerData, execArgv: WORKER_EXEC_ARGV });
       worker.unref();
