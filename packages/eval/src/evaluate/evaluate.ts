@@ -94,14 +94,24 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
   try {
     const imageSize = preprocessedSize(preprocessing);
     const sessions = baseline === undefined ? [model] : [model, baseline];
-    const fixed = sessions.map((s) => checkImageInputShape(s.inputName, s.inputShape, imageSize).fixedBatchSize);
+    const fixed = sessions.map(
+      (s) => checkImageInputShape(s.inputName, s.inputShape, imageSize).fixedBatchSize,
+    );
     const fixedBatch = fixed.find((f) => f !== null) ?? null;
     if (fixed.some((f) => f !== null && f !== fixedBatch)) {
-      throw new VitOptError('INVALID_ARGUMENT', 'the model and the baseline fix different batch sizes', {
-        subject: options.baselinePath,
-      });
+      throw new VitOptError(
+        'INVALID_ARGUMENT',
+        'the model and the baseline fix different batch sizes',
+        {
+          subject: options.baselinePath,
+        },
+      );
     }
-    if (fixedBatch !== null && options.batchSize !== undefined && options.batchSize !== fixedBatch) {
+    if (
+      fixedBatch !== null &&
+      options.batchSize !== undefined &&
+      options.batchSize !== fixedBatch
+    ) {
       throw new VitOptError(
         'INVALID_ARGUMENT',
         `the model takes batches of exactly ${fixedBatch}; --batch ${options.batchSize} does not fit`,
@@ -128,9 +138,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
       if (batch.failures.length > 0) {
         if (options.strict) {
           const first = batch.failures[0]!;
-          throw new VitOptError('CORRUPT', `${first.reason} (--strict stops at the first bad image)`, {
-            subject: first.path,
-          });
+          throw new VitOptError(
+            'CORRUPT',
+            `${first.reason} (--strict stops at the first bad image)`,
+            {
+              subject: first.path,
+            },
+          );
         }
         failures.push(...batch.failures);
       }
@@ -162,9 +176,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
     const classNames =
       id2label === undefined
         ? undefined
-        : Array.from({ length: Object.keys(id2label).length }, (_, i) => id2label[String(i)] ?? String(i));
+        : Array.from(
+            { length: Object.keys(id2label).length },
+            (_, i) => id2label[String(i)] ?? String(i),
+          );
     const modelDescription = await describeModel(options.modelPath);
-    const baselineDescription = options.baselinePath === undefined ? null : await describeModel(options.baselinePath);
+    const baselineDescription =
+      options.baselinePath === undefined ? null : await describeModel(options.baselinePath);
     return buildEvalResults({
       model: modelDescription,
       baselineModel: baselineDescription,
@@ -181,10 +199,17 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
         inter_op_threads: settings.interOpThreads,
         batch_size: runBatchSize,
       },
-      environment: captureEnvironment(baselineDescription === null ? [modelDescription] : [modelDescription, baselineDescription]),
+      environment: captureEnvironment(
+        baselineDescription === null ? [modelDescription] : [modelDescription, baselineDescription],
+      ),
       classCount: accumulator.classCount,
       items: accumulator.records(),
-      failures: failures.map((f) => ({ index: f.index, path: f.path, code: f.code, reason: f.reason })),
+      failures: failures.map((f) => ({
+        index: f.index,
+        path: f.path,
+        code: f.code,
+        reason: f.reason,
+      })),
       timings: { wallMs: performance.now() - started, inferenceMs, inputWaitMs },
     });
   } finally {
@@ -207,5 +232,7 @@ async function resolvePreprocessing(options: EvaluateOptions) {
 }
 
 function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new DOMException('evaluation aborted', 'AbortError');
+  return signal.reason instanceof Error
+    ? signal.reason
+    : new DOMException('evaluation aborted', 'AbortError');
 }
