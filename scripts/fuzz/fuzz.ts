@@ -2,8 +2,8 @@
  * The fuzz suite (`npm run test:fuzz`): seeded mutants of the committed fixtures, made at run time
  * in a temp folder, each run through the built `vit-opt` with a time limit and classified. Models
  * (truncated, flipped, overwritten, wrong message, bad dims, dangling inputs, cycles, odd opsets,
- * unknown operators, hostile external data) go through inspect, simplify and quantize --mode
- * dynamic; broken image folders and manifests through eval; invalid values through every flag of
+ * unknown operators, hostile external data) go through inspect, simplify, quantize --mode
+ * dynamic, prune --heads 1 and resize; broken image folders and manifests through eval; invalid values through every flag of
  * every command; SIGINT/SIGTERM at random moments through the commands that write; two writers
  * at once through one output path. Passes when every run is a clean error (non-zero exit, one
  * line, no stack trace, nothing written) or a success whose outputs are valid (a model loads in
@@ -114,14 +114,14 @@ async function main(): Promise<void> {
     ...verdict,
   });
 
-  // Models: each mutant through inspect, simplify and quantize --mode dynamic.
+  // Models: each mutant through inspect, simplify, quantize --mode dynamic, prune and resize.
   for (let i = 0; i < CASES; i++) {
     const r = random.fork();
     const { dir, input } = caseDir(root, `model-${i}`);
     const mutant = writeModelMutant(input, r);
     const model = join(input, 'model.onnx');
     const name = `${mutant.fixture}: ${mutant.kind} (${mutant.detail})`;
-    // The three commands of a mutant may run at once: each writes in a folder of its own, and
+    // The commands of a mutant may run at once: each writes in a folder of its own, and
     // is held to the temp files there and in the input's folder.
     const outOf = (command: string): string => {
       const out = join(dir, command);
@@ -137,6 +137,8 @@ async function main(): Promise<void> {
     for (const [command, extra] of [
       ['simplify', []],
       ['quantize', ['--mode', 'dynamic']],
+      ['prune', ['--heads', '1']],
+      ['resize', ['--size', '35']],
     ] as const) {
       const out = outOf(command);
       const output = join(out, 'model.onnx');

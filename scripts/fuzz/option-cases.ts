@@ -40,6 +40,8 @@ function baseArgs(command: string, out: string, shard: string): string[] {
       return [MODEL, '-o', join(out, 'model.onnx'), '--mode', 'dynamic'];
     case 'prune':
       return [MODEL, '-o', join(out, 'model.onnx'), '--heads', '1'];
+    case 'resize':
+      return [MODEL, '-o', join(out, 'model.onnx'), '--size', '35'];
     case 'eval':
       return [MODEL, '--data', VAL, '--limit', '4', '-o', join(out, 'results.json')];
     case 'merge':
