@@ -1,10 +1,11 @@
-import { VitOptError } from '@vit-opt/graph';
+import { isDeepStrictEqual } from 'node:util';
+import { VitOptError, isVitOptError } from '@vit-opt/graph';
 import { imageBatches } from '../data/batches/image-batches.js';
 import type { ImageFailure } from '../data/batches/batch-protocol.js';
 import { openDataset } from '../data/datasets/open-dataset.js';
 import { selectItems, type ItemSelection } from '../data/datasets/selection.js';
 import { checkImageInputShape } from '../data/input-shape.js';
-import type { PreprocessOverrides } from '../data/preprocess/config.js';
+import type { PreprocessConfig, PreprocessOverrides } from '../data/preprocess/config.js';
 import type { ImageLimits } from '../data/preprocess/image-limits.js';
 import { findPreprocessorConfig, loadPreprocessConfig } from '../data/preprocess/config-file.js';
 import { preprocessedSize } from '../data/preprocess/preprocess-image.js';
@@ -25,8 +26,17 @@ export interface EvaluateOptions extends ImageLimits {
   readonly dataPath: string;
   /** Replaces the model's id2label for matching class folders / manifest labels. */
   readonly labelsFile?: string;
-  /** Run on the same images in the same pass, for agreement, KL and the top-1 delta. */
+  /**
+   * Run on the same images in the same pass, for agreement, KL and the top-1 delta. It is
+   * preprocessed as the preprocessor_config.json beside it says (another input size, say), else
+   * as the model is; each image is decoded once for both.
+   */
   readonly baselinePath?: string;
+  /**
+   * Replaces steps of the baseline's own preprocessor_config.json. Not used for a baseline
+   * without one, which takes the model's preprocessing (`preprocess` included).
+   */
+  readonly baselinePreprocess?: PreprocessOverrides;
   readonly batchSize?: number;
   readonly intraOpThreads?: number;
   readonly interOpThreads?: number;
@@ -55,7 +65,8 @@ const DEFAULT_BATCH_SIZE = 32;
 
 /**
  * Top-1/top-5/per-class accuracy of an image classifier on a dataset, optionally against a
- * baseline run on the same batches. Preprocessing of the next batches runs in worker threads
+ * baseline run on the same images in the same batches, each preprocessed for its own model.
+ * Preprocessing of the next batches runs in worker threads
  * while onnxruntime runs the current one.
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
@@ -63,6 +74,19 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const id2label = await readId2Label(options.modelPath);
   const preprocessing = await resolvePreprocessing(options);
+  const baselinePreprocessing =
+    options.baselinePath === undefined
+      ? undefined
+      : await resolveBaselinePreprocessing(
+          options.baselinePath,
+          options.baselinePreprocess,
+          preprocessing,
+        );
+  // Preprocessed a second time only when the baseline's differs from the model's.
+  const pairedConfig =
+    baselinePreprocessing === undefined || isDeepStrictEqual(baselinePreprocessing, preprocessing)
+      ? undefined
+      : baselinePreprocessing;
   const dataset = await openDataset(options.dataPath, {
     ...(id2label === undefined ? {} : { id2label }),
     ...(options.labelsFile === undefined ? {} : { labelsFile: options.labelsFile }),
@@ -92,11 +116,19 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
       ? undefined
       : await ClassifierSession.create(options.baselinePath, settings);
   try {
-    const imageSize = preprocessedSize(preprocessing);
-    const sessions = baseline === undefined ? [model] : [model, baseline];
-    const fixed = sessions.map(
-      (s) => checkImageInputShape(s.inputName, s.inputShape, imageSize).fixedBatchSize,
-    );
+    const fixed = [
+      checkImageInputShape(model.inputName, model.inputShape, preprocessedSize(preprocessing))
+        .fixedBatchSize,
+    ];
+    if (baseline !== undefined) {
+      fixed.push(
+        checkBaselineInputShape(
+          baseline,
+          baselinePreprocessing ?? preprocessing,
+          options.baselinePath!,
+        ),
+      );
+    }
     const fixedBatch = fixed.find((f) => f !== null) ?? null;
     if (fixed.some((f) => f !== null && f !== fixedBatch)) {
       throw new VitOptError(
@@ -129,6 +161,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
     for await (const batch of imageBatches(items, preprocessing, {
       batchSize: runBatchSize,
       padToBatchSize: fixedBatch !== null,
+      ...(pairedConfig === undefined ? {} : { pairedConfig }),
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       ...(options.maxImagePixels === undefined ? {} : { maxImagePixels: options.maxImagePixels }),
       ...(options.maxImageBytes === undefined ? {} : { maxImageBytes: options.maxImageBytes }),
@@ -151,7 +184,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
       if (batch.count > 0) {
         const runStarted = performance.now();
         const result = await model.run(batch.pixels, batch.dims);
-        const baselineResult = await baseline?.run(batch.pixels, batch.dims);
+        const baselineInput = batch.paired ?? batch;
+        const baselineResult = await baseline?.run(baselineInput.pixels, baselineInput.dims);
         inferenceMs += performance.now() - runStarted;
         accumulator ??= new ClassificationAccumulator({
           classCount: result.classCount,
@@ -192,6 +226,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
         ...(classNames === undefined ? {} : { classNames }),
       }),
       preprocessing: describePreprocessing(preprocessing),
+      ...(baselinePreprocessing === undefined
+        ? {}
+        : { baselinePreprocessing: describePreprocessing(baselinePreprocessing) }),
       runtime: {
         execution_provider: settings.executionProvider,
         graph_optimization_level: settings.graphOptimizationLevel,
@@ -229,6 +266,37 @@ async function resolvePreprocessing(options: EvaluateOptions) {
     );
   }
   return resolvePreprocessConfig({}, { source: 'options', overrides: options.preprocess });
+}
+
+/** Its own preprocessor_config.json (with `overrides`), else the model's preprocessing. */
+async function resolveBaselinePreprocessing(
+  baselinePath: string,
+  overrides: PreprocessOverrides | undefined,
+  modelPreprocessing: PreprocessConfig,
+): Promise<PreprocessConfig> {
+  const path = await findPreprocessorConfig(baselinePath);
+  return path === null ? modelPreprocessing : loadPreprocessConfig(path, overrides);
+}
+
+/** The baseline's fixed batch size; a shape its images do not fit is an error naming it. */
+function checkBaselineInputShape(
+  baseline: ClassifierSession,
+  preprocessing: PreprocessConfig,
+  baselinePath: string,
+): number | null {
+  try {
+    return checkImageInputShape(
+      baseline.inputName,
+      baseline.inputShape,
+      preprocessedSize(preprocessing),
+    ).fixedBatchSize;
+  } catch (error) {
+    if (!isVitOptError(error)) throw error;
+    throw new VitOptError(error.code, `the baseline's ${error.message}`, {
+      subject: baselinePath,
+      cause: error,
+    });
+  }
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -20,6 +20,8 @@ export interface EvalRun {
   readonly baselineModel: ModelDescription | null;
   readonly dataset: DatasetDescription;
   readonly preprocessing: PreprocessingDescription;
+  /** With a baseline; undefined only for shards written before it was recorded. */
+  readonly baselinePreprocessing?: PreprocessingDescription;
   readonly runtime: EvalRuntime;
   readonly environment: EnvironmentDescription;
   /** Width of the model's logits. */
@@ -59,6 +61,15 @@ export function buildEvalResults(run: EvalRun): EvalResults {
       { subject: 'baselineModel' },
     );
   }
+  if (run.baselinePreprocessing !== undefined && run.baselineModel === null) {
+    throw new VitOptError(
+      'INVALID_ARGUMENT',
+      'a baseline preprocessing is given without a baseline model',
+      {
+        subject: 'baselinePreprocessing',
+      },
+    );
+  }
   const { wallMs, inferenceMs, inputWaitMs } = run.timings;
   return {
     schema_version: RESULTS_SCHEMA_VERSION,
@@ -68,6 +79,9 @@ export function buildEvalResults(run: EvalRun): EvalResults {
     baseline_model: run.baselineModel,
     dataset: run.dataset,
     preprocessing: run.preprocessing,
+    ...(run.baselinePreprocessing === undefined
+      ? {}
+      : { baseline_preprocessing: run.baselinePreprocessing }),
     runtime: run.runtime,
     environment: run.environment,
     metrics,

@@ -51,7 +51,10 @@ function dataset(shard: ShardPosition | null): DatasetDescription {
 }
 
 /** Runs the synthetic evaluation over the images of one shard (or all), in batches of 8. */
-function run(shard: ShardPosition | null, options: { modelSha?: string } = {}): EvalResults {
+function run(
+  shard: ShardPosition | null,
+  options: { modelSha?: string; baselineSize?: number } = {},
+): EvalResults {
   // Strided like selectItems: the k-th selected image goes to shard k mod count.
   const mine = images.filter((_, k) => shard === null || k % shard.count === shard.index);
   const accumulator = new ClassificationAccumulator({ classCount: CLASSES, withBaseline: true });
@@ -72,6 +75,14 @@ function run(shard: ShardPosition | null, options: { modelSha?: string } = {}): 
       size: null,
       resample: 'bilinear',
       crop_size: null,
+      rescale_factor: null,
+      normalize: null,
+    },
+    // The baseline takes another input size (a resized variant's original).
+    baselinePreprocessing: {
+      size: null,
+      resample: 'bilinear',
+      crop_size: { height: options.baselineSize ?? 28, width: options.baselineSize ?? 28 },
       rescale_factor: null,
       normalize: null,
     },
@@ -183,6 +194,18 @@ describe('mergeResults', () => {
     };
     expect(mergeError([shards[0]!, other])).toMatch(
       /^other-model\.json: the model \(sha256 dddddddddddd…\) differs from .*shard-1-of-2\.json's: not shards of one run$/,
+    );
+  });
+
+  it("keeps the baseline's preprocessing, and refuses shards that preprocessed it otherwise", async () => {
+    const shards = await shardFiles(2);
+    expect(mergeResults(shards).baseline_preprocessing).toEqual(run(null).baseline_preprocessing);
+    const other: ShardResults = {
+      source: 'other-size.json',
+      results: run({ index: 1, count: 2 }, { baselineSize: 35 }),
+    };
+    expect(mergeError([shards[0]!, other])).toMatch(
+      /^other-size\.json: the baseline's preprocessing differs from .*shard-1-of-2\.json's: not shards of one run$/,
     );
   });
 

@@ -16,7 +16,7 @@ export interface ShardResults {
  * the single-run code (buildEvalResults), so `metrics` is equal bit for bit.
  *
  * The shards must belong together: same model and baseline (by SHA-256), dataset content hash,
- * sample and limit, preprocessing, class count and bootstrap settings; every shard 1/n … n/n
+ * sample and limit, preprocessing (the baseline's too), class count and bootstrap settings; every shard 1/n … n/n
  * exactly once; no image in two shards. Errors name the file.
  *
  * Timings assume the shards ran side by side (a CI matrix, an indexed job): wall time is the
@@ -45,6 +45,9 @@ export function mergeResults(shards: readonly ShardResults[]): EvalResults {
       selection: { ...firstResults.dataset.selection, shard: null },
     },
     preprocessing: firstResults.preprocessing,
+    ...(firstResults.baseline_preprocessing === undefined
+      ? {}
+      : { baselinePreprocessing: firstResults.baseline_preprocessing }),
     runtime: firstResults.runtime,
     environment: firstResults.environment,
     classCount: firstResults.metrics.class_count,
@@ -166,6 +169,8 @@ function checkSameRun(first: EvalShard, shard: EvalShard): void {
   // Shards are dealt out in whole batches, so the batch size decides which images each holds.
   if (a.runtime.batch_size !== b.runtime.batch_size) differ('the batch size (--batch)');
   if (!isDeepStrictEqual(a.preprocessing, b.preprocessing)) differ('the preprocessing');
+  if (!isDeepStrictEqual(a.baseline_preprocessing, b.baseline_preprocessing))
+    differ("the baseline's preprocessing");
   if (a.metrics.class_count !== b.metrics.class_count) differ('the class count');
   const bootstrapOf = (results: EvalResults) =>
     'bootstrap' in results.metrics ? results.metrics.bootstrap : null;

@@ -166,7 +166,14 @@ export interface EvalResults {
   readonly model: ModelDescription;
   readonly baseline_model: ModelDescription | null;
   readonly dataset: DatasetDescription;
+  /** The model's. */
   readonly preprocessing: PreprocessingDescription;
+  /**
+   * The baseline's (its own preprocessor_config.json, else the model's), present exactly when
+   * there is a baseline; absent in results written before it was recorded, whose baseline took
+   * the model's inputs.
+   */
+  readonly baseline_preprocessing?: PreprocessingDescription;
   readonly runtime: EvalRuntime;
   /** Where the run ran; for a merge, where its first shard ran (all are in merged_from). */
   readonly environment: EnvironmentDescription;
