@@ -104,6 +104,22 @@ describe('evaluate', () => {
       mean_kl: kls.reduce((sum, kl) => sum + kl, 0) / n,
     });
     expect('mean_kl' in paired.metrics && paired.metrics.mean_kl).toBeGreaterThan(0);
+
+    // Shards of the paired run merge into exactly its metrics.
+    const shards = await Promise.all(
+      [0, 1, 2].map(async (index) => ({
+        source: `shard-${index}.json`,
+        results: await evaluate({
+          ...common,
+          modelPath: fixture('vit-tiny-tv'),
+          baselinePath,
+          shard: { index, count: 3 },
+        }),
+      })),
+    );
+    const merged = mergeResults(shards);
+    expect(JSON.stringify(merged.metrics)).toBe(JSON.stringify(paired.metrics));
+    expect(merged.baseline_preprocessing).toEqual(paired.baseline_preprocessing);
   });
 
   it('stops cleanly when aborted', async () => {
