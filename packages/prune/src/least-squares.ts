@@ -1,5 +1,5 @@
 import { VitOptError, type LinearMatch } from '@vit-opt/graph';
-import { gemmScales, readBias, readWeight } from './linear-weights.js';
+import { readBias, readWeight } from './linear-weights.js';
 
 /**
  * Solves (A + λI) X = B for symmetric positive semi-definite A (n × n) and B (n × m), row-major,
@@ -57,7 +57,7 @@ export function refitLinear(
 ): { weight: Float32Array; bias: Float32Array } {
   const weight = readWeight(linear);
   const bias = readBias(linear)!;
-  const { alpha, beta } = gemmScales(linear);
+  const { alpha, beta } = linear;
   const out = weight.outFeatures;
   const full = new Float64Array(size * out);
   for (let f = 0; f < size - 1; f++)

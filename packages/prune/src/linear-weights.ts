@@ -19,25 +19,38 @@ export interface DenseWeight {
 }
 
 function weightTensor(linear: LinearMatch): Tensor {
-  const tensor = constantTensorOf(linear.weight);
-  if (tensor === undefined || tensor.dtype !== DataType.FLOAT) {
+  const tensor = linear.weightTensor;
+  if (tensor.dtype !== DataType.FLOAT) {
     throw new VitOptError(
       'UNSUPPORTED',
-      `the weight of '${linear.node.name}' is ${tensor === undefined ? 'not a constant' : dataTypeName(tensor.dtype)}, not float32: prune before quantizing`,
+      `the weight of '${linear.node.name}' is ${dataTypeName(tensor.dtype)}, not float32: prune before quantizing`,
       { subject: linear.node.name },
     );
   }
   return tensor;
 }
 
-function isTransposed(linear: LinearMatch): boolean {
-  return linear.node.opType === 'Gemm' && linear.node.int('transB', 0) === 1;
+/**
+ * The bias's constant, or undefined when the layer has none. A Gemm's C computed at run time is
+ * a sum, not a bias prune could slice, fold into or refit: refused.
+ */
+function biasTensor(linear: LinearMatch): Tensor | undefined {
+  if (linear.bias === undefined) return undefined;
+  const tensor = constantTensorOf(linear.bias);
+  if (tensor === undefined) {
+    throw new VitOptError(
+      'UNSUPPORTED',
+      `the C of '${linear.node.name}' is computed at run time, not a constant bias: prune cannot change it`,
+      { subject: linear.node.name },
+    );
+  }
+  return tensor;
 }
 
 export function readWeight(linear: LinearMatch): DenseWeight {
   const stored = weightTensor(linear).float32();
   const { inFeatures, outFeatures } = linear;
-  if (!isTransposed(linear)) return { data: stored, inFeatures, outFeatures };
+  if (!linear.transposed) return { data: stored, inFeatures, outFeatures };
   const data = new Float32Array(inFeatures * outFeatures);
   for (let o = 0; o < outFeatures; o++)
     for (let i = 0; i < inFeatures; i++) data[i * outFeatures + o] = stored[o * inFeatures + i]!;
@@ -46,7 +59,7 @@ export function readWeight(linear: LinearMatch): DenseWeight {
 
 /** The bias as float32 (Gemm's C, without beta), or undefined when the layer has none. */
 export function readBias(linear: LinearMatch): Float32Array | undefined {
-  const tensor = constantTensorOf(linear.bias);
+  const tensor = biasTensor(linear);
   if (tensor === undefined) return undefined;
   if (tensor.dtype !== DataType.FLOAT || tensor.elementCount !== linear.outFeatures) {
     throw new VitOptError(
@@ -58,12 +71,6 @@ export function readBias(linear: LinearMatch): Float32Array | undefined {
     );
   }
   return tensor.float32();
-}
-
-/** Gemm's alpha and beta (1 for a MatMul + Add). */
-export function gemmScales(linear: LinearMatch): { alpha: number; beta: number } {
-  if (linear.node.opType !== 'Gemm') return { alpha: 1, beta: 1 };
-  return { alpha: linear.node.float('alpha', 1)!, beta: linear.node.float('beta', 1)! };
 }
 
 /**
@@ -79,7 +86,7 @@ export function sliceLinear(
   const stored = tensor.float32();
   const inputs = keep.inputs ?? range(linear.inFeatures);
   const outputs = keep.outputs ?? range(linear.outFeatures);
-  const transposed = isTransposed(linear);
+  const { transposed } = linear;
   const data = new Float32Array(inputs.length * outputs.length);
   if (transposed) {
     const rowLength = linear.inFeatures;
@@ -97,10 +104,12 @@ export function sliceLinear(
   if (keep.outputs === undefined) return;
   const bias = readBias(linear);
   if (bias === undefined) return;
-  const biasTensor = constantTensorOf(linear.bias)!;
+  const storedBias = biasTensor(linear)!;
   const sliced = Float32Array.from(outputs, (o) => bias[o]!);
-  const biasDims = [...biasTensor.dims.slice(0, -1), outputs.length];
-  setBias(linear, float32(sliced, biasDims, biasTensor.name));
+  setBias(
+    linear,
+    float32(sliced, [...storedBias.dims.slice(0, -1), outputs.length], storedBias.name),
+  );
 }
 
 /**
@@ -109,13 +118,14 @@ export function sliceLinear(
  */
 export function writeLinear(linear: LinearMatch, weight: Float32Array, bias: Float32Array): void {
   const tensor = weightTensor(linear);
-  const { alpha, beta } = gemmScales(linear);
-  const { inFeatures, outFeatures } = linear;
+  // Checked before anything is written, so a refusal leaves the layer as it was.
+  const storedBias = biasTensor(linear);
+  const { alpha, beta, inFeatures, outFeatures, transposed } = linear;
   const data = new Float32Array(inFeatures * outFeatures);
   for (let i = 0; i < inFeatures; i++) {
     for (let o = 0; o < outFeatures; o++) {
       const w = weight[i * outFeatures + o]! / alpha;
-      if (isTransposed(linear)) data[o * inFeatures + i] = w;
+      if (transposed) data[o * inFeatures + i] = w;
       else data[i * outFeatures + o] = w;
     }
   }
@@ -124,13 +134,12 @@ export function writeLinear(linear: LinearMatch, weight: Float32Array, bias: Flo
     linear,
     float32(data, tensor.dims, tensor.name),
   );
-  const biasTensor = constantTensorOf(linear.bias);
   setBias(
     linear,
     float32(
       bias.map((v) => v / beta),
-      biasTensor?.dims ?? [outFeatures],
-      biasTensor?.name ?? `${linear.node.name}.bias`,
+      storedBias?.dims ?? [outFeatures],
+      storedBias?.name ?? `${linear.node.name}.bias`,
     ),
   );
 }
@@ -146,7 +155,7 @@ export function foldInputMeansIntoBias(
 ): void {
   const weight = readWeight(linear);
   const bias = Float32Array.from(readBias(linear)!);
-  const { alpha, beta } = gemmScales(linear);
+  const { alpha, beta } = linear;
   for (const f of features) {
     const m = mean[f]!;
     for (let o = 0; o < weight.outFeatures; o++)
@@ -171,7 +180,7 @@ export function setBias(linear: LinearMatch, tensor: Tensor): void {
 export function zeroLinearInputs(linear: LinearMatch, inputs: readonly number[]): void {
   const tensor = weightTensor(linear);
   const data = Float32Array.from(tensor.float32());
-  const transposed = isTransposed(linear);
+  const { transposed } = linear;
   for (const i of inputs) {
     if (transposed)
       for (let o = 0; o < linear.outFeatures; o++) data[o * linear.inFeatures + i] = 0;
