@@ -128,8 +128,8 @@ function attentionProblem(match: AttentionMatch, style: AttentionFusionStyle): s
       ? undefined
       : 'its packed in-projection is not three equal parts';
   }
-  const input = sourceOf(match.query.node.inputs[0]);
-  if (projections.some((p) => sourceOf(p.node.inputs[0]) !== input))
+  const input = sourceOf(match.query.input);
+  if (projections.some((p) => sourceOf(p.input) !== input))
     return 'its q, k and v are projections of different inputs (cross-attention)';
   if (projections.some((p) => p.outFeatures !== match.width))
     return 'its q, k and v projections differ in width';
@@ -154,11 +154,9 @@ function siteOf(match: AttentionMatch): AttentionSite | string {
     reshape === undefined ? undefined : soleDataUser(reshape.output(0), 'Transpose');
   if (!isBatchSwap(transposeOut))
     return 'its output projection is not followed by Reshape and Transpose(1, 0, 2)';
-  if (
-    output.node.opType === 'Gemm' &&
-    (output.node.int('transA', 0) !== 0 || output.node.float('alpha', 1) !== 1)
-  )
-    return 'its output projection is a Gemm with transA or alpha';
+  // Rebuilt after the op, it adds its bias as a [E] vector to a batch-first product.
+  if (output.bias !== undefined && biasVector(output) === undefined)
+    return 'its output projection’s bias (a Gemm’s C) is not a constant vector';
   return {
     input: transposeIn.input(0),
     replaced: transposeOut.output(0),
@@ -183,7 +181,8 @@ function soleDataUser(value: Value, opType: string): Node | undefined {
 
 /**
  * The output projection over the op's batch-first output: MatMul by the weight as [W, E] (a
- * torch Linear's Gemm stores it [E, W], transB=1), then the bias, as any exported Linear.
+ * torch Linear's Gemm stores it [E, W], transB=1) times alpha, then the bias times beta, as any
+ * exported Linear.
  */
 function linearAfter(
   graph: Graph,
@@ -192,15 +191,13 @@ function linearAfter(
   reader: Float32Reader,
   before: Node,
 ): Value {
-  const { inFeatures, outFeatures } = linear;
-  const stored = reader.read(constantTensorOf(linear.weight)!);
-  const transposed = linear.node.opType === 'Gemm' && linear.node.int('transB', 0) !== 0;
+  const { inFeatures, outFeatures, transposed, alpha, beta } = linear;
+  const stored = reader.read(linear.weightTensor);
   const weight = new Float32Array(inFeatures * outFeatures);
-  if (!transposed) weight.set(stored);
-  else
-    for (let row = 0; row < outFeatures; row++)
-      for (let col = 0; col < inFeatures; col++)
-        weight[col * outFeatures + row] = stored[row * inFeatures + col]!;
+  for (let row = 0; row < inFeatures; row++)
+    for (let col = 0; col < outFeatures; col++)
+      weight[row * outFeatures + col] =
+        alpha * stored[transposed ? col * inFeatures + row : row * outFeatures + col]!;
   const name = linear.node.name;
   const weightValue = graph.addInitializer(
     Tensor.fromArray({ dtype: DataType.FLOAT, dims: [inFeatures, outFeatures] }, weight),
@@ -213,12 +210,32 @@ function linearAfter(
     )
     .output(0);
   if (linear.bias === undefined) return product;
+  // siteOf admits only a constant vector.
+  const bias = biasVector(linear)!;
+  const biasValue =
+    beta === 1
+      ? linear.bias
+      : graph.addInitializer(
+          Tensor.fromArray(
+            { dtype: DataType.FLOAT, dims: bias.dims },
+            bias.float32().map((v) => v * beta),
+          ),
+          `${linear.bias.name}_beta`,
+        );
   return graph
     .addNode(
-      { opType: 'Add', name: `${name}_batch_first_bias`, inputs: [product, linear.bias] },
+      { opType: 'Add', name: `${name}_batch_first_bias`, inputs: [product, biasValue] },
       { before },
     )
     .output(0);
+}
+
+/** The layer's bias when it is a constant float32 [E] (or [1, …, 1, E]): what adds to any product. */
+function biasVector(linear: LinearMatch): Tensor | undefined {
+  const bias = constantTensorOf(linear.bias);
+  const dims = bias?.dims ?? [];
+  const isVector = dims.at(-1) === linear.outFeatures && dims.slice(0, -1).every((d) => d === 1);
+  return bias?.dtype === DataType.FLOAT && isVector ? bias : undefined;
 }
 
 /** [Wq | Wk | Wv], each [D, W], as one [D, 3W] weight: the column order Attention reads. */
@@ -235,7 +252,7 @@ function packedWeight(
   if (match.style === 'fused_qkv') return match.query.weight;
   const packed = new Float32Array(inFeatures * 3 * width);
   [match.query, match.key, match.value].forEach((projection, part) => {
-    const data = reader.read(constantTensorOf(projection.weight)!);
+    const data = reader.read(projection.weightTensor);
     for (let row = 0; row < inFeatures; row++) {
       packed.set(data.subarray(row * width, (row + 1) * width), row * 3 * width + part * width);
     }

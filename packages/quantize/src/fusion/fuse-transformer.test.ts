@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { validateModel, type Model } from '@vit-opt/graph';
+import { attr, validateModel, type Model } from '@vit-opt/graph';
+import { TORCHVISION, buildVit } from '@vit-opt/graph/testing';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
 import { readRecipe } from '../recipe.js';
 import { fixtureTestData, loadFixture, type FixtureName } from '../testing/fixtures.js';
 import { cosineSimilarity, createSession, opCounts, runLogits } from '../testing/onnxruntime.js';
+import { seededValues } from '../testing/small-models.js';
 import {
   fuseTransformer,
   fuseTransformerPass,
@@ -179,6 +181,54 @@ describe('fuseTransformer on the torchvision-style ViT (packed in-projection, se
     expect(report.skipLayerNorm).toHaveLength(8);
     expect(report.biasGelu).toHaveLength(4);
     expect(maxAbsDifference(logits, reference)).toBeLessThan(1e-4);
+  });
+});
+
+describe('fuseTransformer on a torchvision-style ViT whose output projections scale (Gemm alpha 0.5, beta 2)', () => {
+  // Batch 1: the builder's torchvision export unflattens the sequence-first rows to [S, 1, E].
+  const dims = [1, 3, 16, 16];
+  const pixels = seededValues(3 * 16 * 16, 5);
+  const logits = async (model: Model): Promise<Float32Array> =>
+    runLogits(await createSession(model), pixels, dims);
+
+  /** The builder's ViT, its out_proj Gemms given alpha 0.5 and beta 2; `c` edits their C. */
+  function scaledVit(c?: (gemm: Model['graph']['nodes'][number], model: Model) => void): Model {
+    const model = buildVit(TORCHVISION, undefined, { seed: 3 });
+    const projections = model.graph.nodes.filter((node) => node.name.endsWith('.out_proj'));
+    expect(projections).toHaveLength(2);
+    for (const gemm of projections) {
+      gemm.setAttribute(attr.float('alpha', 0.5));
+      gemm.setAttribute(attr.float('beta', 2));
+      c?.(gemm, model);
+    }
+    return model;
+  }
+
+  it('folds alpha into the batch-first weight and beta into its bias: the same logits', async () => {
+    const model = scaledVit();
+    const reference = await logits(model);
+    const report = fuseTransformer(model);
+    expect(report.skipped).toEqual([]);
+    expect(report.attention).toHaveLength(2);
+    expect(validateModel(model)).toEqual([]);
+    expect(maxAbsDifference(await logits(model), reference)).toBeLessThan(1e-4);
+  });
+
+  it('leaves a block unfused, saying why, when the output projection’s C is computed at run time', async () => {
+    const model = scaledVit((gemm, m) => {
+      const relu = m.graph.addNode(
+        { opType: 'Relu', name: `${gemm.name}.c_relu`, inputs: [gemm.input(2)] },
+        { before: gemm },
+      );
+      gemm.setInput(2, relu.output(0));
+    });
+    const reference = await logits(model);
+    const report = fuseTransformer(model, { gelu: 'none' });
+    expect(report.attention).toEqual([]);
+    expect(report.skipped.map((s) => s.reason)).toEqual(
+      Array(2).fill('its output projection’s bias (a Gemm’s C) is not a constant vector'),
+    );
+    expect(maxAbsDifference(await logits(model), reference)).toBe(0);
   });
 });
 
