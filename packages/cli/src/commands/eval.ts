@@ -48,8 +48,10 @@ export const evalCommand: CliCommand = {
         'Top-1, top-5, per-class accuracy, confusion matrix and macro F1 on an ImageFolder or a CSV/JSONL ' +
           'manifest, preprocessing as the model’s preprocessor_config.json says (PIL-exact resizing), each ' +
           `preprocessing flag replacing one step. ${STAND_IN_HELP} With ` +
-          '--baseline, the baseline runs on the same batches: agreement, mean KL, top-1 delta with a 95% CI and ' +
-          'McNemar’s p. --shard i/n evaluates one slice; `vit-opt merge` combines the shards into exactly the ' +
+          '--baseline, the baseline runs on the same images for agreement, mean KL, top-1 delta with a 95% CI ' +
+          'and McNemar’s p; it is preprocessed as the preprocessor_config.json beside it says (so a model at ' +
+          'another input size compares with its original), else as the model is, and the preprocessing flags ' +
+          'apply to the model only. --shard i/n evaluates one slice; `vit-opt merge` combines the shards into exactly the ' +
           'metrics of a single run (use the same --batch for every shard).',
       )
       .argument('<model>', 'the .onnx file (config.json and preprocessor_config.json beside it)')
@@ -59,7 +61,10 @@ export const evalCommand: CliCommand = {
       )
       .requiredOption('-o, --output <file>', 'results JSON, written atomically; - for stdout')
       .option('--labels <file>', 'label names replacing the model’s id2label')
-      .option('--baseline <model>', 'compare against this model on the same images')
+      .option(
+        '--baseline <model>',
+        'compare against this model on the same images, preprocessed as its own preprocessor_config.json says',
+      )
       .option('--batch <n>', 'batch size (default 32)', positiveInteger)
       .option(
         '--threads <n>',
@@ -136,7 +141,8 @@ export const evalCommand: CliCommand = {
         }
       });
     // Added last, so that the help lists them last, under their own heading.
-    const heading = 'Preprocessing (each flag replaces one step of preprocessor_config.json):';
+    const heading =
+      'Preprocessing of the model only (each flag replaces one step of its preprocessor_config.json):';
     for (const option of preprocessOptions(heading)) command.addOption(option);
   },
 };
