@@ -32,7 +32,6 @@ export const VARIANTS_FOLDER = 'variants';
 export const REPORT_FOLDER = 'report';
 export const REPORT_MANIFEST = 'report.manifest.json';
 const MODEL_FILE = 'model.onnx';
-const PREPROCESSOR_CONFIG_FILE = 'preprocessor_config.json';
 const EVAL_FILE = 'eval.json';
 const BENCH_FILE = 'bench.json';
 
@@ -251,7 +250,9 @@ async function makeVariant(
       tool,
       machine: inputs.machine,
       model: modelSha256,
-      baseline: isBaseline ? null : inputs.sourceSha256,
+      // The model is preprocessed as its own config says, so a variant at another input size is
+      // compared with it too: evaluations from before that, made without it, are not reused.
+      baseline: isBaseline ? null : { sha256: inputs.sourceSha256, ownPreprocessing: true },
       data: inputs.validationHash,
       companions: inputs.companionsHash,
       preprocess: config.preprocess ?? null,
@@ -325,13 +326,15 @@ async function makeVariant(
       linkOrCopy(join(dir, EVAL_FILE), join(temp, EVAL_FILE));
     } else {
       report('eval', 'start', 0, 0, 'images');
-      // A variant preprocessed otherwise (another input size) cannot run on the model's batches.
-      const paired = !isBaseline && samePreprocessing(temp, inputs);
+      // The model is preprocessed as its own config says (with the pipeline's preprocess), the
+      // variant as its own: a variant at another input size is compared image for image too.
       const results = await evaluate({
         modelPath: tempModel,
         dataPath: config.data.validation,
-        ...(paired ? { baselinePath: inputs.baselinePath } : {}),
-        ...(config.preprocess === undefined ? {} : { preprocess: config.preprocess }),
+        ...(isBaseline ? {} : { baselinePath: inputs.baselinePath }),
+        ...(config.preprocess === undefined
+          ? {}
+          : { preprocess: config.preprocess, baselinePreprocess: config.preprocess }),
         ...(config.eval?.limit === undefined ? {} : { limit: config.eval.limit }),
         ...(config.eval?.batchSize === undefined ? {} : { batchSize: config.eval.batchSize }),
         ...(config.eval?.threads === undefined ? {} : { intraOpThreads: config.eval.threads }),
@@ -414,14 +417,6 @@ async function buildModel(
   }
   saveModel(output.model, outputPath);
   return { notes: output.notes ?? [], configs: output.configs ?? {} };
-}
-
-/** Whether the variant in `folder` has the model's preprocessor_config.json (or neither has one). */
-function samePreprocessing(folder: string, inputs: RunInputs): boolean {
-  const read = (path: string | undefined): string | undefined =>
-    path !== undefined && existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-  const model = inputs.companions.find((path) => basename(path) === PREPROCESSOR_CONFIG_FILE);
-  return read(join(folder, PREPROCESSOR_CONFIG_FILE)) === read(model);
 }
 
 /** Results measured on the model in the temp folder name the model's final path. */

@@ -50,9 +50,20 @@ describe('the resize variant kind', () => {
         size: { height: 35, width: 35 },
       });
       expect(readJson(join(folder, 'config.json'))).toMatchObject({ image_size: 35 });
-      // Its images are 35×35, which the 28×28 model cannot take: no paired comparison.
+      // Compared with the model image for image, each preprocessed for its own input size.
       const results = readJson<EvalResults>(join(folder, 'eval.json'));
-      expect(results.baseline_model).toBeNull();
+      expect(results.baseline_model?.path).toBe(
+        join(REPO, 'fixtures/models/vit-tiny-tv/model.onnx'),
+      );
+      expect(results.preprocessing.size).toEqual({ height: 35, width: 35 });
+      expect(results.baseline_preprocessing?.size).toEqual({ height: 28, width: 28 });
+      expect(results.metrics).toMatchObject({
+        item_count: 100,
+        top1: expect.any(Number),
+        agreement: expect.any(Number),
+        mean_kl: expect.any(Number),
+        top1_delta_ci95: [expect.any(Number), expect.any(Number)],
+      });
       expect(results.metrics.top1).toBeGreaterThan(0.5);
     }
     expect(readRecipe(loadModel(join(out, 'variants/resized-int8/model.onnx')))?.mode).toBe(
@@ -64,8 +75,12 @@ describe('the resize variant kind', () => {
     });
     expect(summary.variants[1]!.notes).toEqual(['input 28×28 → 35×35, tokens 17 → 26']);
     const markdown = readFileSync(join(out, 'report/summary.md'), 'utf8');
-    expect(markdown).toContain('| resized |');
-    expect(markdown).toContain('| resized-int8 |');
+    // Each with its top-1 change, its interval, agreement and McNemar's p against the model.
+    for (const name of ['resized', 'resized-int8']) {
+      expect(markdown).toMatch(
+        new RegExp(`^\\| ${name} \\|.* pp \\[.*\\] \\| \\d+\\.\\d+% \\| \\d\\.\\d+ \\|$`, 'm'),
+      );
+    }
   });
 
   it('refuses a pipeline whose preprocess fixes one size for every variant', async () => {
