@@ -122,6 +122,26 @@ describe('evaluate', () => {
     expect(merged.baseline_preprocessing).toEqual(paired.baseline_preprocessing);
   });
 
+  it('refuses a baseline whose own preprocessing does not fit its input, naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vit-opt-eval-baseline-'));
+    const baselinePath = join(dir, 'model.onnx');
+    copyFileSync(fixture('vit-tiny-hf'), baselinePath);
+    writeFileSync(
+      join(dir, 'preprocessor_config.json'),
+      JSON.stringify({ size: { height: 35, width: 35 } }),
+    );
+    const run = evaluate({
+      modelPath: fixture('vit-tiny-hf'),
+      baselinePath,
+      dataPath: `${root}${VAL}`,
+      limit: 8,
+    });
+    await expect(run).rejects.toThrow(
+      /^the baseline's model input "[^"]+" has shape \[.*, 3, 28, 28\] but preprocessing makes \[N, 3, 35, 35\]$/,
+    );
+    await expect(run).rejects.toMatchObject({ subject: baselinePath });
+  });
+
   it('stops cleanly when aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('interrupted'));

@@ -66,8 +66,7 @@ const DEFAULT_BATCH_SIZE = 32;
 /**
  * Top-1/top-5/per-class accuracy of an image classifier on a dataset, optionally against a
  * baseline run on the same images in the same batches, each preprocessed for its own model.
- * Preprocessing of the next batches runs in worker threads
- * while onnxruntime runs the current one.
+ * Preprocessing of the next batches runs in worker threads while onnxruntime runs the current one.
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
   const started = performance.now();
