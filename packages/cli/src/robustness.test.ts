@@ -270,6 +270,25 @@ describe('a model onnxruntime cannot load does not come out of quantize as a suc
     );
     expect(filesIn(out)).toEqual([]);
   });
+
+  it.each([
+    ['prune', ['--heads', '1'], 'prunes'],
+    ['resize', ['--size', '35'], 'resizes'],
+  ])('nor out of %s', async (command, flags, verb) => {
+    const model = loadModel(FIXTURE);
+    model.opsetImports.set('', 10000);
+    const path = join(tempDir(), 'opset-10000.onnx');
+    saveModel(model, path);
+    const out = tempDir();
+    const result = await vitOpt([command, path, ...flags, '-o', join(out, 'm.onnx')]);
+    expect(result.code).toBe(1);
+    expect(oneLine(result)).toMatch(
+      new RegExp(
+        `onnxruntime cannot load this model: .*\\(--no-runtime-check ${verb} it anyway\\)$`,
+      ),
+    );
+    expect(filesIn(out)).toEqual([]);
+  });
 });
 
 describe('all outputs of one command are committed together, or none', () => {

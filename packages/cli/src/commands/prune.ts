@@ -1,13 +1,6 @@
 import { statSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import {
-  VitOptError,
-  isVitOptError,
-  loadModel,
-  stageFile,
-  stageModel,
-  type StagedFile,
-} from '@vit-opt/graph';
+import { VitOptError, isVitOptError, loadModel, stageFile, type StagedFile } from '@vit-opt/graph';
 import { createTensorProbe } from '@vit-opt/eval';
 import { calibrationImages } from '@vit-opt/eval/data';
 import {
@@ -26,6 +19,7 @@ import {
   type PrunedModel,
 } from '@vit-opt/prune';
 import { checkOutputs, commitOutputs, companionInputs, stageAll } from '../outputs.js';
+import { runtimeCheckOption, stageLoadableModel } from '../runtime-check.js';
 import type { CliCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
@@ -41,6 +35,7 @@ import {
 
 interface PruneFlags extends PreprocessFlags {
   output: string;
+  runtimeCheck: boolean;
   heads?: PruneBudget;
   mlp?: PruneBudget;
   plan?: HeadPlan;
@@ -122,7 +117,8 @@ export const pruneCommand: CliCommand = {
           'magnitude) or mean contribution on --calib (activation, ablation)',
         headBudget,
       )
-      .option('--json', 'print the summary as JSON', false);
+      .option('--json', 'print the summary as JSON', false)
+      .addOption(runtimeCheckOption());
     for (const option of preprocessOptions('Preprocessing of the --calib images:'))
       command.addOption(option);
     command.action(async (modelPath: string, flags: PruneFlags) => {
@@ -189,7 +185,11 @@ export const pruneCommand: CliCommand = {
         // Written only now, when all the work succeeded, and all together: a failure or Ctrl-C
         // leaves no file, not even the model when the report cannot be written.
         throwIfInterrupted(interrupt.signal);
-        const stagedModel = stageModel(model, flags.output);
+        const stagedModel = await stageLoadableModel(model, flags.output, modelPath, {
+          enabled: flags.runtimeCheck,
+          what: 'the pruned model',
+          optOut: '--no-runtime-check prunes it anyway',
+        });
         const outputSizeBytes = statSync(stagedModel.temporaryPath).size;
         const summary = summarize(modelPath, flags, outputSizeBytes, pruned);
         const { report } = flags;

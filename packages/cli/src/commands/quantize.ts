@@ -1,13 +1,6 @@
 import { statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import {
-  VitOptError,
-  isVitOptError,
-  loadModel,
-  stageFile,
-  stageModel,
-  type StagedFile,
-} from '@vit-opt/graph';
+import { VitOptError, isVitOptError, loadModel, stageFile, type StagedFile } from '@vit-opt/graph';
 import {
   ERROR_REPORT_SAMPLES,
   QUANTIZATION_TARGETS,
@@ -36,7 +29,7 @@ import {
   type RunPaths,
 } from '../outputs.js';
 import { companionOutputs, isSameFile, stageCompanionFiles } from '../paths.js';
-import { checkLoadsInOnnxRuntime } from '../runtime-check.js';
+import { runtimeCheckOption, stageLoadableModel } from '../runtime-check.js';
 import { stageProgress } from '../progress.js';
 import { finiteNumber, positiveInteger, regularExpressions } from './options.js';
 import {
@@ -77,10 +70,7 @@ export const quantizeCommand: CliCommand = {
         new Option('--mode <mode>', 'what to quantize to').choices(MODES).makeOptionMandatory(),
       )
       .option('--json', 'print the summary as JSON', false)
-      .option(
-        '--no-runtime-check',
-        'do not check that onnxruntime loads the result (for models of operators it does not have)',
-      )
+      .addOption(runtimeCheckOption())
       .optionsGroup('Images and the error report (any mode):')
       .option(
         '--calib <dir>',
@@ -233,18 +223,11 @@ export const quantizeCommand: CliCommand = {
           const { ranges, errorReport } = quantized;
           const { saveRanges, report } = flags;
           let companions: string[] = [];
-          const stagedModel = stageModel(quantized.model, flags.output);
-          if (flags.runtimeCheck) {
-            try {
-              await checkLoadsInOnnxRuntime(modelPath, stagedModel, {
-                what: 'the quantized model',
-                optOut: '--no-runtime-check quantizes it anyway',
-              });
-            } catch (error) {
-              stagedModel.discard();
-              throw error;
-            }
-          }
+          const stagedModel = await stageLoadableModel(quantized.model, flags.output, modelPath, {
+            enabled: flags.runtimeCheck,
+            what: 'the quantized model',
+            optOut: '--no-runtime-check quantizes it anyway',
+          });
           const staged = stageAll([
             () => stagedModel,
             () => {

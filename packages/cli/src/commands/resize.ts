@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  VitOptError,
-  isVitOptError,
-  loadModel,
-  stageFile,
-  stageModel,
-  type StagedFile,
-} from '@vit-opt/graph';
+import { VitOptError, isVitOptError, loadModel, stageFile, type StagedFile } from '@vit-opt/graph';
 import { sha256File } from '@vit-opt/eval';
 import {
   resizeInput,
@@ -29,10 +22,12 @@ import {
   type RunPath,
 } from '../outputs.js';
 import { isSameFile } from '../paths.js';
+import { runtimeCheckOption, stageLoadableModel } from '../runtime-check.js';
 import { positiveInteger } from './options.js';
 
 interface ResizeFlags {
   output: string;
+  runtimeCheck: boolean;
   size: number;
   json: boolean;
 }
@@ -82,6 +77,7 @@ export const resizeCommand: CliCommand = {
         positiveInteger,
       )
       .option('--json', 'print the summary as JSON', false)
+      .addOption(runtimeCheckOption())
       .action(async (modelPath: string, flags: ResizeFlags) => {
         if (isSameFile(modelPath, flags.output)) {
           command.error(
@@ -119,8 +115,13 @@ export const resizeCommand: CliCommand = {
           const result = resizeInput(model, { size: flags.size, sourceSha256 });
           // Written only now, when all the work succeeded, and all together.
           throwIfInterrupted(interrupt.signal);
+          const stagedModel = await stageLoadableModel(model, flags.output, modelPath, {
+            enabled: flags.runtimeCheck,
+            what: 'the resized model',
+            optOut: '--no-runtime-check resizes it anyway',
+          });
           const staged = stageAll([
-            () => stageModel(model, flags.output),
+            () => stagedModel,
             (): StagedFile[] =>
               configs.map(({ source, target, resize }) =>
                 stageFile(

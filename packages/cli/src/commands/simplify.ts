@@ -3,19 +3,17 @@ import {
   formatBytes,
   loadModel,
   simplify,
-  stageModel,
   type ConstantEvaluator,
   type Model,
   type SimplifyReport,
-  type StagedFile,
 } from '@vit-opt/graph';
 import type { CliCommand } from '../command.js';
 import { interruptSignal, throwIfInterrupted } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
-import { checkOutputs, commitOutputs, companionInputs } from '../outputs.js';
+import { checkOutputs, commitOutputs, companionInputs, stageAll } from '../outputs.js';
 import { companionOutputs, isSameFile, stageCompanionFiles } from '../paths.js';
-import { checkLoadsInOnnxRuntime } from '../runtime-check.js';
+import { runtimeCheckOption, stageLoadableModel } from '../runtime-check.js';
 
 interface SimplifyOptions {
   output: string;
@@ -53,10 +51,7 @@ export const simplifyCommand: CliCommand = {
         '--no-fold',
         'skip general constant folding (it evaluates constant subgraphs with onnxruntime)',
       )
-      .option(
-        '--no-runtime-check',
-        'do not check that onnxruntime loads the result (for models of operators it does not have)',
-      )
+      .addOption(runtimeCheckOption())
       .option('--json', 'print the report as JSON', false)
       .option('-f, --force', 'allow --output to be the input model, which is then replaced', false)
       .action(async (modelPath: string, options: SimplifyOptions) => {
@@ -91,23 +86,20 @@ export const simplifyCommand: CliCommand = {
           const report = await simplify(model, { evaluator, signal: interrupt.signal });
           throwIfInterrupted(interrupt.signal);
           const inputSizeBytes = statSync(modelPath).size;
-          const stagedModel = stageModel(model, options.output);
-          const staged: StagedFile[] = [stagedModel];
+          const stagedModel = await stageLoadableModel(model, options.output, modelPath, {
+            enabled: options.runtimeCheck,
+            what: 'the simplified model',
+            optOut: '--no-runtime-check simplifies it anyway',
+          });
           let copied: string[] = [];
-          try {
-            if (options.runtimeCheck) {
-              await checkLoadsInOnnxRuntime(modelPath, stagedModel, {
-                what: 'the simplified model',
-                optOut: '--no-runtime-check simplifies it anyway',
-              });
-            }
-            const companions = stageCompanionFiles(modelPath, options.output);
-            staged.push(...companions.staged);
-            copied = companions.names;
-          } catch (error) {
-            for (const file of staged) file.discard();
-            throw error;
-          }
+          const staged = stageAll([
+            () => stagedModel,
+            () => {
+              const companions = stageCompanionFiles(modelPath, options.output);
+              copied = companions.names;
+              return companions.staged;
+            },
+          ]);
           commitOutputs(staged, interrupt.signal);
           const result: SimplifyResult = {
             input: modelPath,
