@@ -8,7 +8,7 @@
  *
  *   npm run bench int8-targets          (VARIANTS=d-full,s-7bit,… for some rows: the ids below)
  *
- * VAL=<folder> measures on another image folder of the same classes instead of the 1,000 committed
+ * FIXTURES=vit-tiny-tv measures one fixture. VAL=<folder> measures on another image folder of the same classes instead of the 1,000 committed
  * images, e.g. the whole Fashion-MNIST test set (10,000 images, written from Debian's
  * dataset-fashion-mnist by scripts/fixtures/fashion_mnist.py --test-set <folder>).
  *
@@ -36,7 +36,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import { machine } from './common.js';
 
-const FIXTURES = ['vit-tiny-hf', 'vit-tiny-tv'];
+const FIXTURES = process.env.FIXTURES?.split(',') ?? ['vit-tiny-hf', 'vit-tiny-tv'];
 const DATA = 'fixtures/data/fashion-mnist';
 
 type Variant =
