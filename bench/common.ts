@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
 import { encodeModel, type Model } from '@vit-opt/graph';
@@ -137,3 +138,32 @@ export async function timedSession(model: Model, options: TimedSessionOptions = 
     extra: { session: { intra_op: { allow_spinning: '0' } }, ...optimization },
   });
 }
+
+/** What a child process printed, and its peak resident memory (GNU time's %M). */
+export interface MeasuredChild {
+  readonly stdout: string;
+  readonly peakRssBytes: number;
+}
+
+/**
+ * Runs `command` under /usr/bin/time in a process of its own, so that its peak RSS is its own;
+ * throws with the child's stderr when it fails.
+ */
+export function runMeasuredChild(what: string, command: readonly string[]): MeasuredChild {
+  const run = spawnSync('/usr/bin/time', ['-f', '%M', ...command], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (run.status !== 0) throw new Error(`${what} failed: ${run.stderr}`);
+  return { stdout: run.stdout, peakRssBytes: Number(run.stderr.trim().split('\n').at(-1)) * 1024 };
+}
+
+/** This node with tsx, as the benchmarks run, to start `script` in a child process. */
+export const tsxNode = (script: string, ...args: string[]): string[] => [
+  process.execPath,
+  '--conditions=source',
+  '--import',
+  'tsx',
+  script,
+  ...args,
+];

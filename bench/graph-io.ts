@@ -2,12 +2,11 @@
  * ViT-B/16 model IO: load time against a plain read of the file, save time, and the peak RSS of
  * `vit-opt inspect` (a separate process, measured by GNU time).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, saveModel } from '@vit-opt/graph';
-import { interleaved, machine, median, mib, requireVitBase } from './common.js';
+import { interleaved, machine, median, mib, requireVitBase, runMeasuredChild } from './common.js';
 
 const path = requireVitBase(process.argv[2]);
 const rounds = Number(process.env.ROUNDS ?? 7);
@@ -42,12 +41,7 @@ rmSync(dir, { recursive: true, force: true });
 const cli = 'packages/cli/bin/vit-opt.js';
 const rss: number[] = [];
 for (let r = 0; r < 3; r++) {
-  const run = spawnSync('/usr/bin/time', ['-f', '%M', 'node', cli, 'inspect', path, '--json'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  if (run.status !== 0) throw new Error(`inspect failed: ${run.stderr}`);
-  rss.push(Number(run.stderr.trim().split('\n').at(-1)) * 1024);
+  rss.push(runMeasuredChild('inspect', ['node', cli, 'inspect', path, '--json']).peakRssBytes);
 }
 const peak = median(rss);
 console.log(

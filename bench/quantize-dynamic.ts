@@ -7,7 +7,6 @@
  *   npm run bench quantize-dynamic [-- MODEL]      (ROUNDS=… LATENCY_ROUNDS=… to change counts;
  *                                                    CEILING_ONLY=1 for part (c) alone)
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +36,9 @@ import {
   median,
   mib,
   requireVitBase,
+  runMeasuredChild,
   timedSession,
+  tsxNode,
 } from './common.js';
 
 const CHILD_FLAG = '--quantize-child';
@@ -103,25 +104,8 @@ try {
   const peakRss = (mode: 'quantize' | 'fuse-quantize' | 'plain'): number => {
     const samples: number[] = [];
     for (let r = 0; r < 3; r++) {
-      const run = spawnSync(
-        '/usr/bin/time',
-        [
-          '-f',
-          '%M',
-          process.execPath,
-          '--conditions=source',
-          '--import',
-          'tsx',
-          thisFile,
-          CHILD_FLAG,
-          path,
-          join(scratch, `${mode}-child.onnx`),
-          mode,
-        ],
-        { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
-      );
-      if (run.status !== 0) throw new Error(`${mode} child failed: ${run.stderr}`);
-      samples.push(Number(run.stderr.trim().split('\n').at(-1)) * 1024);
+      const child = tsxNode(thisFile, CHILD_FLAG, path, join(scratch, `${mode}-child.onnx`), mode);
+      samples.push(runMeasuredChild(`${mode} child`, child).peakRssBytes);
     }
     return median(samples);
   };

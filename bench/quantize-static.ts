@@ -8,7 +8,6 @@
  *   npm run bench quantize-static [-- MODEL]
  *   (METHODS=minmax,percentile,entropy CALIB_BATCH=2 LATENCY_ROUNDS=40 to change them)
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,7 +36,9 @@ import {
   median,
   mib,
   requireVitBase,
+  runMeasuredChild,
   timedSession,
+  tsxNode,
 } from './common.js';
 
 const CHILD_FLAG = '--calibrate-child';
@@ -92,32 +93,17 @@ try {
   const rangesFiles = new Map<CalibrationMethod, string>();
   for (const method of methods) {
     const output = join(scratch, `${method}.ranges.json`);
-    const run = spawnSync(
-      '/usr/bin/time',
-      [
-        '-f',
-        '%M',
-        process.execPath,
-        '--conditions=source',
-        '--import',
-        'tsx',
-        thisFile,
-        CHILD_FLAG,
-        path,
-        method,
-        output,
-        String(calibrationBatch),
-      ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    const run = runMeasuredChild(
+      `${method} calibration child`,
+      tsxNode(thisFile, CHILD_FLAG, path, method, output, String(calibrationBatch)),
     );
-    if (run.status !== 0) throw new Error(`${method} calibration child failed: ${run.stderr}`);
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
       calibrateMs: number;
       totalMs: number;
       samples: number;
       tensors: number;
     };
-    const peakRss = Number(run.stderr.trim().split('\n').at(-1)) * 1024;
+    const peakRss = run.peakRssBytes;
     rangesFiles.set(method, output);
     console.log(
       `${method.padEnd(10)} calibrate ${(result.calibrateMs / 1000).toFixed(1)} s for ${result.samples} images ` +
