@@ -2,6 +2,7 @@ import {
   DataType,
   Tensor,
   VitOptError,
+  attr,
   constantTensorOf,
   isOp,
   producerOf,
@@ -160,16 +161,9 @@ function rewriteCut(cut: Node, width: number, newWidth: number): void {
     const sizesInput = cut.inputs[1];
     const sizes = smallConstantNumbers(sizesInput);
     if (sizes !== undefined) cut.setInput(1, int64Constant(cut, sizes.map(scaled), [sizes.length]));
+    // Before opset 13 the sizes are an attribute.
     const attribute = cut.ints('split');
-    if (attribute !== undefined) {
-      throw new VitOptError(
-        'UNSUPPORTED',
-        `Split '${cut.name}' gives its sizes as an attribute (opset < 13), which is not rewritten yet`,
-        {
-          subject: cut.name,
-        },
-      );
-    }
+    if (attribute !== undefined) cut.setAttribute(attr.ints('split', attribute.map(scaled)));
     return;
   }
   if (!isOp(cut, 'Slice')) return;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { encodeModel, findAttentionBlocks, type Model } from '@vit-opt/graph';
+import {
+  attr,
+  constantTensorOf,
+  encodeModel,
+  findAttentionBlocks,
+  type Model,
+} from '@vit-opt/graph';
 import { HF, TINY, TORCHVISION, buildVit } from '@vit-opt/graph/testing';
 import { calibrate, fuseTransformer, quantizeDynamic, quantizeStatic } from '@vit-opt/quantize';
 import { findAttentionLayers } from './attention-layers.js';
@@ -187,6 +193,37 @@ describe('pruneHeads on the test builder’s export styles', () => {
     const model = original.clone();
     await pruneHeads(model, plan);
     expect(findAttentionBlocks(model.graph).map((b) => b.layout?.heads)).toEqual([3, 1, 3]);
+    const expected = await logits(masked(original, plan), feeds);
+    expect(maxAbsDiff(await logits(model, feeds), expected)).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('pruneHeads on an opset-12 export, whose Split gives its sizes as an attribute', () => {
+  it('rewrites the attribute: the same logits as masking', async () => {
+    const shape = { ...TINY, headsPerLayer: [4, 4] };
+    const original = buildVit({ ...TORCHVISION, qkvCut: 'split', layerNorm: 'decomposed' }, shape, {
+      seed: 3,
+    });
+    // Spelled as opset 12 spells it: Split's sizes and Unsqueeze's axes are attributes.
+    original.opsetImports.set('', 12);
+    const width = shape.headsPerLayer[0]! * shape.headDim;
+    for (const node of original.graph.nodes) {
+      if (node.opType === 'Split') node.setAttribute(attr.ints('split', [width, width, width]));
+      if (node.opType === 'Unsqueeze') {
+        const axes = [...constantTensorOf(node.inputs[1])!.toNumbers()];
+        node.setInput(1, undefined);
+        node.setAttribute(attr.ints('axes', axes));
+      }
+    }
+    const plan: HeadPlan = { 0: [1], 1: [0, 3] };
+    const feeds = randomFeeds(1, 16, 3);
+    const model = original.clone();
+    await pruneHeads(model, plan);
+    const splits = model.graph.nodes.filter((n) => n.opType === 'Split');
+    expect(splits.map((n) => n.ints('split'))).toEqual([
+      [24, 24, 24],
+      [16, 16, 16],
+    ]);
     const expected = await logits(masked(original, plan), feeds);
     expect(maxAbsDiff(await logits(model, feeds), expected)).toBeLessThanOrEqual(1e-4);
   });
