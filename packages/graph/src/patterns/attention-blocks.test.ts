@@ -22,15 +22,19 @@ describe('findAttentionBlocks keeps every node a head pruner rewrites', () => {
     expect(block.layout).toEqual({ heads: 4, headDim: 8 });
   });
 
-  it.each(['slice', 'split'] as const)(
+  it.each([
+    ['slice', ['Slice', 'Slice', 'Slice']],
+    ['split', ['Split']],
+    // PyTorch 2.x: the unflatten Reshape to [L, N, 3, E] (which holds E) is a cut, not a head split.
+    ['unflatten-gather', ['Reshape', 'Gather', 'Gather', 'Gather']],
+  ] as const)(
     'torchvision: the packed projection, its %s cuts, the split and merge Reshapes',
-    (qkvCut) => {
+    (qkvCut, cutOps) => {
       const block = findAttentionBlocks(buildVit({ ...TORCHVISION, qkvCut }).graph)[0]!;
       expect(block.style).toBe('fused_qkv');
       expect(block.query.node.name).toBe('layer0.in_proj.matmul');
-      expect(block.qkvCuts.map((n) => n.opType)).toEqual(
-        qkvCut === 'slice' ? ['Slice', 'Slice', 'Slice'] : ['Split'],
-      );
+      expect(block.qkvCuts.map((n) => n.opType)).toEqual(cutOps);
+      expect(block.layout).toEqual({ heads: 4, headDim: 8 });
       expect(block.headSplits.map((n) => n.name)).toEqual([
         'layer0.q_split',
         'layer0.k_split',

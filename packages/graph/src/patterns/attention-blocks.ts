@@ -50,7 +50,10 @@ export interface AttentionMatch {
    * constants or Shape→Gather→Concat chains, hold the head count.
    */
   readonly headSplits: readonly Node[];
-  /** The Slice, Split or Gather nodes that cut a packed projection into q, k and v; [] for separate ones. */
+  /**
+   * The nodes that cut a packed projection into q, k and v, projection side first: Slices, a
+   * Split, or (PyTorch 2.x) the Reshape to [L, N, 3, E] and the Gathers; [] for separate ones.
+   */
   readonly qkvCuts: readonly Node[];
   /** The Reshape that merges the heads back into one `width`-wide axis before the output projection. */
   readonly headMerge: Node | undefined;
@@ -118,7 +121,7 @@ function unique<T>(items: readonly T[]): T[] {
 }
 
 /** Walks never go further than a few ops: exports put little between these anchors. */
-const MAX_PATH_OPS = 8;
+const MAX_PATH_OPS = 12;
 
 /**
  * The Q·Kᵀ MatMul feeding a Softmax, through the scaling (Div/Mul by a constant), an additive mask
@@ -183,7 +186,7 @@ interface ProjectionTrace {
   readonly linear: LinearMatch;
   /** The Reshapes on the way, which split the projection into heads. */
   readonly reshapes: readonly Node[];
-  /** The nodes on the way that cut a packed projection (Slice, Split, Gather). */
+  /** The nodes on the way that cut a packed projection: Slice, Split, Gather, Reshapes before them. */
   readonly cuts: readonly Node[];
   readonly scale: number | undefined;
 }
@@ -206,10 +209,20 @@ function traceProjection(value: Value, depth: number): ProjectionTrace | undefin
   for (const input of next) {
     const found = input === undefined ? undefined : traceProjection(input, depth + 1);
     if (found === undefined) continue;
+    // Reshapes between the projection and its cut (PyTorch 2's unflatten to [L, N, 3, E]) are
+    // part of the cut, not head splits: they hold the width, not the head count.
+    if (isOp(node, ...QKV_CUT_OPS)) {
+      return {
+        linear: found.linear,
+        reshapes: [],
+        cuts: [...found.reshapes, ...found.cuts, node],
+        scale: product([scale, found.scale]),
+      };
+    }
     return {
       linear: found.linear,
       reshapes: isOp(node, 'Reshape') ? [node, ...found.reshapes] : found.reshapes,
-      cuts: isOp(node, ...QKV_CUT_OPS) ? [node, ...found.cuts] : found.cuts,
+      cuts: found.cuts,
       scale: product([scale, found.scale]),
     };
   }

@@ -206,6 +206,23 @@ describe('findVitStructure on torchvision-style attention', () => {
     expect(vit.layers[1]!.layerNormBeforeMlp?.style).toBe('decomposed');
   });
 
+  it('recognises a PyTorch 2.x export, its packed projection cut by unflatten → Gather', () => {
+    const model = buildVit(
+      { ...TORCHVISION, qkvCut: 'unflatten-gather' },
+      { ...TINY, headsPerLayer: [4, 4, 4] },
+    );
+    const vit = findVitStructure(model.graph)!;
+    expect(vit.layers.map((l) => [l.heads, l.headDim, l.attention.style])).toEqual([
+      [4, 8, 'fused_qkv'],
+      [4, 8, 'fused_qkv'],
+      [4, 8, 'fused_qkv'],
+    ]);
+    expect(vit).toMatchObject({ layerCount: 3, heads: 4, headDim: 8, hiddenSize: 32 });
+    expect(formatSummary(summarizeModel(model))).toContain(
+      'ViT: 3 layers × 4 heads, hidden 32, MLP 64, patch 4 (16×16 → 16 patches + CLS), 5 classes, attention: fused qkv',
+    );
+  });
+
   it('still recognises both styles after the simplify passes', async () => {
     for (const style of [HF, TORCHVISION]) {
       const model = buildVit({ ...style, constants: 'node' });

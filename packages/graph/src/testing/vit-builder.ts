@@ -20,8 +20,13 @@ export interface ExportStyle {
   headShape: 'constant' | 'concat' | 'heads-only' | 'head-dim-only';
   /** Softmax scaling; 'none' as when an optimizer folded it into the query weights. */
   scale: 'div' | 'mul' | 'none';
-  /** torchvision: how the packed projection is cut into q, k and v. */
-  qkvCut: 'slice' | 'split';
+  /**
+   * torchvision: how the packed projection is cut into q, k and v. 'slice' and 'split' as
+   * PyTorch 1.x exports chunk(3); 'unflatten-gather' as PyTorch 2.x exports
+   * `_in_projection_packed`: Reshape to [L, N, 3, E] → Unsqueeze(0) → Transpose(0, -2) →
+   * Squeeze(-2) → Gather 0, 1, 2.
+   */
+  qkvCut: 'slice' | 'split' | 'unflatten-gather';
   image: number | 'dynamic';
 }
 
@@ -279,6 +284,7 @@ export class VitBuilder {
       });
       return [split.output(0), split.output(1), split.output(2)];
     }
+    if (this.#style.qkvCut === 'unflatten-gather') return this.unflattenGather(name, packed, width);
     const slice = (i: number): Value =>
       this.op('Slice', `${name}.qkv_slice${i}`, [
         packed,
@@ -287,6 +293,41 @@ export class VitBuilder {
         this.ints([-1]),
       ]);
     return [slice(0), slice(1), slice(2)];
+  }
+
+  /** proj.unflatten(-1, (3, E)).unsqueeze(0).transpose(0, -2).squeeze(-2); proj[0], proj[1], proj[2]. */
+  unflattenGather(name: string, packed: Value, width: number): [Value, Value, Value] {
+    const dim = (axis: number): Value =>
+      this.op('Unsqueeze', `${name}.qkv_unsqueeze${axis}`, [
+        this.op('Gather', `${name}.qkv_dim${axis}`, [
+          this.op('Shape', `${name}.qkv_shape${axis}`, [packed]),
+          this.ints([axis], []),
+        ]),
+        this.ints([0]),
+      ]);
+    const unflattenShape = this.op(
+      'Concat',
+      `${name}.qkv_unflatten_shape`,
+      [dim(0), dim(1), this.ints([3, width])],
+      [attr.int('axis', 0)],
+    );
+    const unflat = this.op('Reshape', `${name}.qkv_unflatten`, [packed, unflattenShape]);
+    const lifted = this.op('Unsqueeze', `${name}.qkv_lift`, [unflat, this.ints([0])]);
+    const swapped = this.op(
+      'Transpose',
+      `${name}.qkv_swap`,
+      [lifted],
+      [attr.ints('perm', [3, 1, 2, 0, 4])],
+    );
+    const parts = this.op('Squeeze', `${name}.qkv_squeeze`, [swapped, this.ints([3])]);
+    const part = (i: number): Value =>
+      this.op(
+        'Gather',
+        `${name}.qkv_gather${i}`,
+        [parts, this.ints([i], [])],
+        [attr.int('axis', 0)],
+      );
+    return [part(0), part(1), part(2)];
   }
 
   scaled(name: string, x: Value, headDim: number): Value {
