@@ -18,9 +18,10 @@ import type { AttentionLayer } from './attention-layers.js';
 /**
  * Rewrites the constants that encode one layer's head count and all-head width for `kept` heads:
  * the head count in each head-split Reshape's shape (a constant, a Concat piece, or the factor of
- * batch × heads in a Shape→Gather→Mul chain), the width in the head-merge Reshape, and the sizes
- * of a Split or the constant bounds of the Slices that cut a packed projection. Computed bounds
- * (torchvision's, from the packed projection's own width) follow the sliced weights unchanged.
+ * batch × heads in a Shape→Gather→Mul chain), the width in the head-merge Reshape, and what cuts
+ * a packed projection: a Split's sizes, the Slices' constant bounds, or the E of PyTorch 2.x's
+ * unflatten Reshape. Computed bounds (torchvision's, from the packed projection's own width)
+ * follow the sliced weights unchanged.
  * Shared shape values are rewritten once; constants are replaced, never edited in place.
  */
 export function rewriteHeadShapes(layer: AttentionLayer, kept: number): void {
@@ -47,7 +48,7 @@ export function rewriteHeadShapes(layer: AttentionLayer, kept: number): void {
       computed: newWidth,
     });
   }
-  for (const cut of block.qkvCuts) rewriteCut(cut, width, newWidth);
+  for (const cut of block.qkvCuts) rewriteCut(cut, width, newWidth, done);
 }
 
 interface ElementRewrite {
@@ -153,10 +154,22 @@ function rewriteFactor(
   return false;
 }
 
-/** A Split's sizes or a Slice's constant bounds on the packed axis, for the new width. */
-function rewriteCut(cut: Node, width: number, newWidth: number): void {
+/**
+ * A Split's sizes or a Slice's constant bounds on the packed axis, or the E of PyTorch 2.x's
+ * unflatten Reshape to [L, N, 3, E], for the new width. That E is the embed dim the export read
+ * off its input, which pruning makes wider than the heads left: when computed, it becomes the
+ * constant new width.
+ */
+function rewriteCut(cut: Node, width: number, newWidth: number, done: Set<Value | Node>): void {
   const scaled = (v: number): number =>
     v !== 0 && v % width === 0 && Math.abs(v / width) <= 3 ? (v / width) * newWidth : v;
+  if (isOp(cut, 'Reshape')) {
+    rewriteShapeElement(cut, 1, done, {
+      known: (v) => (v === width ? newWidth : v),
+      computed: newWidth,
+    });
+    return;
+  }
   if (isOp(cut, 'Split')) {
     const sizesInput = cut.inputs[1];
     const sizes = smallConstantNumbers(sizesInput);

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DataType,
+  Tensor,
   attr,
   constantTensorOf,
   encodeModel,
   findAttentionBlocks,
   type Model,
+  type Value,
 } from '@vit-opt/graph';
 import { HF, TINY, TORCHVISION, buildVit } from '@vit-opt/graph/testing';
 import { calibrate, fuseTransformer, quantizeDynamic, quantizeStatic } from '@vit-opt/quantize';
@@ -186,6 +189,14 @@ describe('pruneHeads on the test builder’s export styles', () => {
     ['Hugging Face, tied constants', { ...HF, constants: 'tied' }],
     ['torchvision, Slice cuts', { ...TORCHVISION, qkvCut: 'slice' }],
     ['torchvision, Split cut', { ...TORCHVISION, qkvCut: 'split' }],
+    [
+      'torchvision (PyTorch 2.x), unflatten → Gather cut',
+      { ...TORCHVISION, qkvCut: 'unflatten-gather' },
+    ],
+    [
+      'torchvision (PyTorch 2.x), tied constants',
+      { ...TORCHVISION, qkvCut: 'unflatten-gather', constants: 'tied' },
+    ],
   ] as const)('%s: the same logits as masking', async (_name, style) => {
     const original = buildVit(style, shape, { seed: 7 });
     // The builder's torchvision unflatten reshapes to [-1, 1, hidden]: one image per batch.
@@ -193,6 +204,40 @@ describe('pruneHeads on the test builder’s export styles', () => {
     const model = original.clone();
     await pruneHeads(model, plan);
     expect(findAttentionBlocks(model.graph).map((b) => b.layout?.heads)).toEqual([3, 1, 3]);
+    const expected = await logits(masked(original, plan), feeds);
+    expect(maxAbsDiff(await logits(model, feeds), expected)).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('pruneHeads on a PyTorch 2.x export whose unflatten reads E off the block input', () => {
+  it('makes E the constant pruned width: the same logits as masking', async () => {
+    const shape = { ...TINY, headsPerLayer: [4, 4] };
+    const original = buildVit({ ...TORCHVISION, qkvCut: 'unflatten-gather' }, shape, { seed: 5 });
+    const graph = original.graph;
+    const int64 = (values: number[], dims = [values.length]): Value =>
+      graph.addInitializer(
+        Tensor.fromNumbers({ dtype: DataType.INT64, dims }, values.map(BigInt)),
+        'test_shape',
+      );
+    // E = q.size(-1): Shape→Gather of the sequence-first input, as a dynamic-shape export spells it.
+    for (const concat of graph.nodes.filter((n) => n.name.endsWith('.qkv_unflatten_shape'))) {
+      const layer = concat.name.split('.')[0]!;
+      const input = graph.nodes.find((n) => n.name === `${layer}.seq_first`)!.output(0);
+      const add = (opType: string, inputs: Value[]): Value =>
+        graph
+          .addNode({ opType, name: `${layer}.e_${opType}`, inputs, outputs: 1 }, { before: concat })
+          .output(0);
+      const embedDim = add('Unsqueeze', [
+        add('Gather', [add('Shape', [input]), int64([2], [])]),
+        int64([0]),
+      ]);
+      concat.setInputs([concat.inputs[0], concat.inputs[1], int64([3]), embedDim]);
+    }
+    const plan: HeadPlan = { 0: [1], 1: [0, 3] };
+    const feeds = randomFeeds(1, 16, 3);
+    const model = original.clone();
+    await pruneHeads(model, plan);
+    expect(findAttentionBlocks(model.graph).map((b) => b.layout?.heads)).toEqual([3, 2]);
     const expected = await logits(masked(original, plan), feeds);
     expect(maxAbsDiff(await logits(model, feeds), expected)).toBeLessThanOrEqual(1e-4);
   });

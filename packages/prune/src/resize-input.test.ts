@@ -167,6 +167,7 @@ describe('resizeInput on synthetic exports', () => {
   it.each([
     ['hf', HF],
     ['torchvision', TORCHVISION],
+    ['torchvision (PyTorch 2.x)', { ...TORCHVISION, qkvCut: 'unflatten-gather' as const }],
   ])('rewrites token counts in constant Reshape shapes and Slice bounds (%s)', async (_, style) => {
     const model = vitWith(style, (b, tokens) => {
       const reshaped = b.op('Reshape', 'test_tokens', [tokens, int64(b, [-1, 17, 32])]);

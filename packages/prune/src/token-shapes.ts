@@ -51,7 +51,8 @@ export function rewriteTokenShapes(
   for (const block of sites.attention) {
     for (const split of block.headSplits) layoutEnds.set(split, [1, 2]);
     if (block.headMerge !== undefined) layoutEnds.set(block.headMerge, [1]);
-    for (const cut of block.qkvCuts) layoutEnds.set(cut, []);
+    // PyTorch 2.x's unflatten to [L, N, 3, E]: L may be the token count, 3 and E are layout.
+    for (const cut of block.qkvCuts) layoutEnds.set(cut, cut.opType === 'Reshape' ? [1, 2] : []);
   }
   const done = new Set<Value>();
   const changed = new Set<string>();
