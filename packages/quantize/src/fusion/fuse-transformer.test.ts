@@ -232,6 +232,25 @@ describe('fuseTransformer on a torchvision-style ViT whose output projections sc
   });
 });
 
+describe('fuseTransformer on a PyTorch 2.x torchvision export (q/k/v cut by unflatten → Gather)', () => {
+  it('fuses each block into Attention, the cut swept away: the same logits', async () => {
+    const model = buildVit({ ...TORCHVISION, qkvCut: 'unflatten-gather' }, undefined, { seed: 3 });
+    // Batch 1: the builder's torchvision export unflattens the sequence-first rows to [S, 1, E].
+    const dims = [1, 3, 16, 16];
+    const pixels = seededValues(3 * 16 * 16, 5);
+    const reference = await runLogits(await createSession(model), pixels, dims);
+    const report = fuseTransformer(model, { gelu: 'none' });
+    expect(report.skipped).toEqual([]);
+    expect(report.attention).toHaveLength(2);
+    expect(validateModel(model)).toEqual([]);
+    const ops = opTypes(model);
+    expect(ops.get('Attention')).toBe(2);
+    expect([ops.get('Squeeze'), ops.get('Softmax')]).toEqual([undefined, undefined]);
+    const fused = await runLogits(await createSession(model), pixels, dims);
+    expect(maxAbsDifference(fused, reference)).toBeLessThan(1e-4);
+  });
+});
+
 describe('fuseTransformer input checks', () => {
   it('refuses an already quantized model', () => {
     const model = loadFixture('vit-tiny-hf');
