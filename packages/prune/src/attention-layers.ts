@@ -22,7 +22,7 @@ export interface AttentionLayer {
 const LOOKED_FOR =
   'a Softmax between a Q·Kᵀ MatMul and a ·V MatMul, whose q, k and v come from Linear layers ' +
   '(MatMul + Add or Gemm with constant weights: three separate projections, or one packed ' +
-  'in-projection cut by Slice/Split), split into heads by Reshapes, merged by a Reshape and ' +
+  'in-projection cut by Slice, Split or Gather), split into heads by Reshapes, merged by a Reshape and ' +
   'projected back by a Linear layer';
 
 /**
