@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { isVitOptError } from '@vit-opt/graph';
+import { VitOptError, isVitOptError } from '@vit-opt/graph';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { InterruptedError } from './interrupt.js';
@@ -48,4 +48,22 @@ function stackOf(error: unknown): string {
     parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
   }
   return parts.join('\ncaused by: ');
+}
+
+/**
+ * A library error whose subject names one of the run's inputs ('model', 'data', 'ranges'…),
+ * re-aimed at the path the user gave for it, so that the one line names the file; other errors
+ * as they were.
+ */
+export function namingInputPath(
+  error: VitOptError,
+  paths: Readonly<Record<string, string | undefined>>,
+): VitOptError {
+  const path =
+    error.subject === undefined || !Object.hasOwn(paths, error.subject)
+      ? undefined
+      : paths[error.subject];
+  return path === undefined
+    ? error
+    : new VitOptError(error.code, error.message, { subject: path, cause: error });
 }

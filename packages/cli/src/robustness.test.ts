@@ -358,25 +358,33 @@ describe('SIGINT and SIGTERM', () => {
     },
   );
 
-  it('simplify stops when a signal came during its passes, and writes nothing', async () => {
-    const out = tempDir();
-    const pending = vitOpt(['simplify', FIXTURE, '-o', join(out, 's.onnx')]);
-    setImmediate(() => process.emit('SIGTERM'));
-    const result = await pending;
-    expect(result.code).toBe(143);
-    expect(result.stderr).toBe('interrupted (SIGTERM): no results written\n');
-    expect(filesIn(out)).toEqual([]);
-  });
-
-  it('quantize --mode dynamic (synchronous passes) stops on Ctrl-C: exit 130, nothing written', async () => {
-    const out = tempDir();
-    const pending = vitOpt(['quantize', FIXTURE, '--mode', 'dynamic', '-o', join(out, 'q.onnx')]);
-    setImmediate(() => process.emit('SIGINT'));
-    const result = await pending;
-    expect(result.code).toBe(130);
-    expect(result.stderr).toBe('interrupted (Ctrl-C): no results written\n');
-    expect(filesIn(out)).toEqual([]);
-  });
+  it.each([
+    [
+      'simplify stops when a signal came during its passes',
+      ['simplify'],
+      'SIGTERM',
+      143,
+      'SIGTERM',
+    ],
+    [
+      'quantize --mode dynamic (synchronous passes) stops on Ctrl-C',
+      ['quantize', '--mode', 'dynamic'],
+      'SIGINT',
+      130,
+      'Ctrl-C',
+    ],
+  ] as const)(
+    '%s: exit 130/143, one line, nothing written',
+    async (_what, command, signal, code, name) => {
+      const out = tempDir();
+      const pending = vitOpt([command[0], FIXTURE, ...command.slice(1), '-o', join(out, 'm.onnx')]);
+      setImmediate(() => process.emit(signal));
+      const result = await pending;
+      expect(result.code).toBe(code);
+      expect(result.stderr).toBe(`interrupted (${name}): no results written\n`);
+      expect(filesIn(out)).toEqual([]);
+    },
+  );
 
   it('the temp files a killed run left are removed by the next run writing the same output', async () => {
     const out = tempDir();

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { VitOptError, isVitOptError, loadModel, stageFile, type StagedFile } from '@vit-opt/graph';
+import { isVitOptError, loadModel, stageFile, type StagedFile } from '@vit-opt/graph';
 import { createTensorProbe } from '@vit-opt/eval';
 import { calibrationImages } from '@vit-opt/eval/data';
 import {
@@ -21,6 +21,7 @@ import {
 import { checkOutputs, commitOutputs, companionInputs, stageAll } from '../outputs.js';
 import { runtimeCheckOption, stageLoadableModel } from '../runtime-check.js';
 import type { CliCommand } from '../command.js';
+import { namingInputPath } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { writeJson } from '../output.js';
 import { companionOutputs, isSameFile, stageCompanionFiles } from '../paths.js';
@@ -351,16 +352,5 @@ function userError(
   if (error.subject === 'count' || error.subject === 'fraction')
     command.error(`error: option '--heads': ${error.message}`);
   if (error.subject === 'preprocess') return missingPreprocessing(modelPath, error);
-  const paths: Record<string, string | undefined> = {
-    model: modelPath,
-    data: flags.calib,
-    images: flags.calib,
-  };
-  const path =
-    error.subject === undefined || !Object.hasOwn(paths, error.subject)
-      ? undefined
-      : paths[error.subject];
-  return path === undefined
-    ? error
-    : new VitOptError(error.code, error.message, { subject: path, cause: error });
+  return namingInputPath(error, { model: modelPath, data: flags.calib, images: flags.calib });
 }

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { VitOptError, isVitOptError, loadModel, stageFile, type StagedFile } from '@vit-opt/graph';
+import { isVitOptError, loadModel, stageFile, type StagedFile } from '@vit-opt/graph';
 import {
   ERROR_REPORT_SAMPLES,
   QUANTIZATION_TARGETS,
@@ -19,6 +19,7 @@ import {
   type PreprocessOverrides,
 } from '@vit-opt/eval/data';
 import type { CliCommand } from '../command.js';
+import { namingInputPath } from '../errors.js';
 import { writeJson } from '../output.js';
 import { interruptSignal, throwIfInterrupted } from '../interrupt.js';
 import {
@@ -336,19 +337,13 @@ function userError(
   }
   // The library cannot name the flags that stand in for a missing preprocessor_config.json.
   if (error.subject === 'preprocess') return missingPreprocessing(modelPath, error);
-  const paths: Record<string, string | undefined> = {
+  return namingInputPath(error, {
     model: modelPath,
     ranges: flags.ranges,
     data: flags.calib,
     samples: flags.calib,
     images: flags.calib,
-  };
-  const path =
-    error.subject === undefined || !Object.hasOwn(paths, error.subject)
-      ? undefined
-      : paths[error.subject];
-  if (path === undefined) return error;
-  return new VitOptError(error.code, error.message, { subject: path, cause: error });
+  });
 }
 
 function reportText(path: string, report: QuantizationErrorReport): string {
